@@ -28,12 +28,13 @@ export interface PassOptions {
 }
 
 /** Per-sample record of a forward pass that the adjoint pass reads: spikes and surrogate slopes per layer. */
+/** Per-sample record of a forward pass that the adjoint pass reads. Row (b, t) holds all layers' neurons. */
 export interface Tape {
   batch: number;
-  /** sg[l]: [batch][T][n_l] surrogate derivative ∂S/∂U_pre. */
-  sg: Float64Array[];
-  /** s[l]: [batch][T][n_l] spikes (or smooth values). */
-  s: Float64Array[];
+  /** [batch][T][N] surrogate derivative ∂S/∂U_pre of every spiking neuron (N = all layers' widths). */
+  sg: Float64Array;
+  /** [batch][T][N] spikes (or smooth values). */
+  s: Float64Array;
 }
 
 export class MlpKernel {
@@ -45,6 +46,9 @@ export class MlpKernel {
   readonly width: number[];
   /** Input size of spiking layer l. */
   readonly fanIn: number[];
+  /** Offset of spiking layer l in the flat per-neuron arrays; N = total spiking neurons. */
+  readonly nOff: number[];
+  readonly N: number;
   readonly dIn: number;
   readonly dOut: number;
   /** Widest spiking layer: the stride of the Stein-sample counter, so every (sample, layer, t, neuron) is distinct. */
@@ -54,10 +58,12 @@ export class MlpKernel {
   readonly bOff: number[];
   readonly rwOff: number;
   readonly rbOff: number;
+  /** Offset of W_l transposed ([in][out]) in `wt`. */
+  readonly wtOff: number[];
   /** Parameter ranges [start, end) of each layer (spiking layers, then the readout), for layer-wise RFG. */
   readonly layerRanges: Array<[number, number]>;
 
-  private wt: Float64Array[] = [];
+  private wt: Float64Array;
   private params: Float64Array = new Float64Array(0);
 
   constructor(cfg: MlpConfig) {
@@ -72,15 +78,25 @@ export class MlpKernel {
     this.fanIn = [];
     this.wOff = [];
     this.bOff = [];
+    this.nOff = [];
+    this.wtOff = [];
     this.layerRanges = [];
     const t = this.layout.tensors;
+    let n = 0;
+    let w = 0;
     for (let l = 0; l < this.nSpiking; l++) {
       this.width.push(s[l + 1]!);
       this.fanIn.push(s[l]!);
       this.wOff.push(t[2 * l]!.offset);
       this.bOff.push(t[2 * l + 1]!.offset);
+      this.nOff.push(n);
+      this.wtOff.push(w);
+      n += s[l + 1]!;
+      w += s[l + 1]! * s[l]!;
       this.layerRanges.push([t[2 * l]!.offset, t[2 * l + 1]!.offset + t[2 * l + 1]!.size]);
     }
+    this.N = n;
+    this.wt = new Float64Array(w);
     this.nMax = Math.max(...this.width);
     if (cfg.readout === 'linear') {
       this.rwOff = t[2 * this.nSpiking]!.offset;
@@ -102,8 +118,7 @@ export class MlpKernel {
       throw new Error(`parameter vector has ${params.length} entries, the network needs ${this.layout.size}`);
     }
     this.params = params;
-    if (this.wt.length !== this.nSpiking) this.wt = this.width.map((n, l) => new Float64Array(n * this.fanIn[l]!));
-    for (let l = 0; l < this.nSpiking; l++) transposeInto(params, this.wOff[l]!, this.width[l]!, this.fanIn[l]!, this.wt[l]!);
+    for (let l = 0; l < this.nSpiking; l++) transposeInto(params, this.wOff[l]!, this.width[l]!, this.fanIn[l]!, this.wt, this.wtOff[l]!);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -112,102 +127,115 @@ export class MlpKernel {
 
   /**
    * y = f(θ, x) for a batch x [batch][d_in] → y [batch][d_out]. With a tape, also records spikes and
-   * surrogate slopes for the adjoint pass. `rates`, if given, receives the summed firing rate per layer.
+   * surrogate slopes for the adjoint pass. `rates`, if given, receives Σ_samples of each layer's mean
+   * firing rate (|spikes| per neuron per step).
    */
   forward(x: Float64Array, batch: number, opts: PassOptions, tape?: Tape, rates?: Float64Array): Float64Array {
     this.checkInput(x, batch);
-    const { T } = this.cfg;
+    const T = this.cfg.T;
     const { threshold: th, leak, signed } = this.cfg.neuron;
     const smooth = opts.smooth ? requireSmooth(opts.surrogate) : null;
     const sur = opts.surrogate;
-    const p = this.params;
     const L = this.nSpiking;
-    const u = this.width.map((n) => new Float64Array(n));
-    const z = this.width.map((n) => new Float64Array(n));
-    const sCur = this.width.map((n) => new Float64Array(n));
-    const count = this.width.map((n) => new Float64Array(n));
+    const N = this.N;
+    const nMax = this.nMax;
+    const u = new Float64Array(N);
+    const z = new Float64Array(N);
+    const s = new Float64Array(N);
+    const cnt = new Float64Array(N);
     const y = new Float64Array(batch * this.dOut);
     const noise0 = opts.noiseOffset ?? 0;
+    const tS = tape ? tape.s : null;
+    const tG = tape ? tape.sg : null;
     for (let b = 0; b < batch; b++) {
-      // Constant input current of layer 1.
-      const c0 = z[0]!;
-      const n0 = this.width[0]!;
-      const xo = b * this.dIn;
-      for (let o = 0; o < n0; o++) {
-        let acc = p[this.bOff[0]! + o]!;
-        const row = this.wOff[0]! + o * this.dIn;
-        for (let i = 0; i < this.dIn; i++) acc += p[row + i]! * x[xo + i]!;
-        c0[o] = acc;
-      }
-      for (let l = 0; l < L; l++) {
-        u[l]!.fill(0);
-        count[l]!.fill(0);
-      }
+      this.inputCurrent(x, b, z);
+      u.fill(0);
+      cnt.fill(0);
       for (let t = 0; t < T; t++) {
+        const row = (b * T + t) * N;
         for (let l = 0; l < L; l++) {
-          const n = this.width[l]!;
-          const ul = u[l]!;
-          const sl = sCur[l]!;
-          const zl = z[l]!;
-          if (l > 0) this.synapticInput(l, sCur[l - 1]!, zl);
-          const tapeOff = tape ? (b * T + t) * n : 0;
-          const noiseBase = tape ? (((noise0 + b) * L + l) * T + t) * this.nMax : 0;
-          for (let o = 0; o < n; o++) {
-            const uPre = leak * ul[o]! + zl[o]!;
-            let sHard: number;
-            let sOut: number;
-            if (uPre >= th) sHard = 1;
-            else if (signed && uPre <= -th) sHard = -1;
-            else sHard = 0;
-            if (smooth) sOut = signed ? smooth(uPre - th) - smooth(-uPre - th) : smooth(uPre - th);
-            else sOut = sHard;
-            ul[o] = uPre - th * sHard;
-            sl[o] = sOut;
-            count[l]![o]! += sOut;
-            if (tape) {
-              tape.s[l]![tapeOff + o] = sOut;
-              const idx = noiseBase + o;
-              tape.sg[l]![tapeOff + o] = signed ? sur.d(uPre - th, 2 * idx) + sur.d(-uPre - th, 2 * idx + 1) : sur.d(uPre - th, idx);
+          if (l > 0) this.synapticInput(l, s, z);
+          const off = this.nOff[l]!;
+          const end = off + this.width[l]!;
+          const noiseBase = (((noise0 + b) * L + l) * T + t) * nMax - off;
+          for (let j = off; j < end; j++) {
+            const uPre = leak * u[j]! + z[j]!;
+            const sHard = uPre >= th ? 1 : signed && uPre <= -th ? -1 : 0;
+            const sOut = smooth === null ? sHard : signed ? smooth(uPre - th) - smooth(-uPre - th) : smooth(uPre - th);
+            u[j] = uPre - th * sHard;
+            s[j] = sOut;
+            cnt[j] += sOut;
+            if (tS !== null) {
+              tS[row + j] = sOut;
+              const idx = noiseBase + j;
+              tG![row + j] = signed ? sur.d(uPre - th, 2 * idx) + sur.d(-uPre - th, 2 * idx + 1) : sur.d(uPre - th, idx);
             }
           }
         }
       }
-      this.readout(count, T, y, b);
-      if (rates) for (let l = 0; l < L; l++) rates[l]! += sumAbs(count[l]!) / (T * this.width[l]!);
+      this.readout(cnt, y, b);
+      if (rates) {
+        for (let l = 0; l < L; l++) {
+          let a = 0;
+          for (let j = this.nOff[l]!; j < this.nOff[l]! + this.width[l]!; j++) a += Math.abs(cnt[j]!);
+          rates[l] += a / (T * this.width[l]!);
+        }
+      }
     }
     return y;
   }
 
-  /** z = B_l + W_l s (s the previous layer's spikes; zero entries skipped). */
+  /** Layer 1's constant current z[0..n0) = B₁ + W₁ x_b. */
+  private inputCurrent(x: Float64Array, b: number, z: Float64Array): void {
+    const p = this.params;
+    const dIn = this.dIn;
+    const n0 = this.width[0]!;
+    const bo = this.bOff[0]!;
+    const wo = this.wOff[0]!;
+    const xo = b * dIn;
+    for (let o = 0; o < n0; o++) {
+      let acc = p[bo + o]!;
+      const row = wo + o * dIn;
+      for (let i = 0; i < dIn; i++) acc += p[row + i]! * x[xo + i]!;
+      z[o] = acc;
+    }
+  }
+
+  /** z_l = B_l + W_l s_{l−1} (zero spikes skipped), in the flat neuron arrays. */
   private synapticInput(l: number, s: Float64Array, z: Float64Array): void {
     const n = this.width[l]!;
     const nIn = this.fanIn[l]!;
     const p = this.params;
+    const wt = this.wt;
     const bo = this.bOff[l]!;
-    for (let o = 0; o < n; o++) z[o] = p[bo + o]!;
-    const wt = this.wt[l]!;
+    const off = this.nOff[l]!;
+    const inOff = this.nOff[l - 1]!;
+    const w0 = this.wtOff[l]!;
+    for (let o = 0; o < n; o++) z[off + o] = p[bo + o]!;
     for (let i = 0; i < nIn; i++) {
-      const si = s[i]!;
+      const si = s[inOff + i]!;
       if (si === 0) continue;
-      const col = i * n;
-      if (si === 1) for (let o = 0; o < n; o++) z[o] += wt[col + o]!;
-      else for (let o = 0; o < n; o++) z[o] += si * wt[col + o]!;
+      const col = w0 + i * n;
+      if (si === 1) for (let o = 0; o < n; o++) z[off + o] += wt[col + o]!;
+      else for (let o = 0; o < n; o++) z[off + o] += si * wt[col + o]!;
     }
   }
 
-  private readout(count: Float64Array[], T: number, y: Float64Array, b: number): void {
+  /** y_b from the spike counts of the last layer. */
+  private readout(cnt: Float64Array, y: Float64Array, b: number): void {
+    const T = this.cfg.T;
     const dOut = this.dOut;
-    const last = count[this.nSpiking - 1]!;
+    const lastOff = this.nOff[this.nSpiking - 1]!;
     if (this.cfg.readout === 'spike-rate') {
-      for (let o = 0; o < dOut; o++) y[b * dOut + o] = last[o]! / T;
+      for (let o = 0; o < dOut; o++) y[b * dOut + o] = cnt[lastOff + o]! / T;
       return;
     }
     const p = this.params;
-    const h = last.length;
+    const h = this.width[this.nSpiking - 1]!;
     for (let o = 0; o < dOut; o++) {
       let acc = 0;
       const row = this.rwOff + o * h;
-      for (let i = 0; i < h; i++) acc += p[row + i]! * last[i]!;
+      for (let i = 0; i < h; i++) acc += p[row + i]! * cnt[lastOff + i]!;
       y[b * dOut + o] = acc / T + p[this.rbOff + o]!;
     }
   }
@@ -221,6 +249,11 @@ export class MlpKernel {
    * [M][batch][d_in] the input tangents. `firstLayer[m]` (optional) is the lowest layer whose parameters
    * channel m perturbs (layer-wise RFG): below it the channel's tangent is zero and is not computed.
    * Returns y [batch][d_out] and dy [M][batch][d_out]. Memory: O(M × width), independent of T and batch.
+   *
+   *   dZ_l[t] = dB_l + dW_l S_{l−1}[t] + W_l dS_{l−1}[t]     (layer 1: dB₁ + dW₁ x + W₁ dx, constant)
+   *   dU_l[t] = λ dU_l[t−1] + dZ_l[t]                         (the reset carries no tangent)
+   *   dS_l[t] = s'(U_pre − θ) dU_l[t]
+   *   dy      = dW_out r_L + W_out dr_L + dB_out,  dr_L = (1/T) Σ_t dS_L[t]
    */
   jvp(
     x: Float64Array,
@@ -235,153 +268,132 @@ export class MlpKernel {
     const P = this.layout.size;
     if (dParams.length !== M * P) throw new Error(`jvp: dParams has ${dParams.length} entries, expected ${M}×${P}`);
     if (dx && dx.length !== M * batch * this.dIn) throw new Error('jvp: dx has the wrong size');
-    const { T } = this.cfg;
+    const T = this.cfg.T;
     const { threshold: th, leak, signed } = this.cfg.neuron;
     const smooth = opts.smooth ? requireSmooth(opts.surrogate) : null;
     const sur = opts.surrogate;
     const p = this.params;
+    const wt = this.wt;
     const L = this.nSpiking;
+    const N = this.N;
+    const nMax = this.nMax;
     const dIn = this.dIn;
     const noise0 = opts.noiseOffset ?? 0;
-    // Channel start layers (dx perturbs layer 0 upwards).
     const start = new Int32Array(M);
     for (let m = 0; m < M; m++) start[m] = dx ? 0 : firstLayer ? firstLayer[m]! : 0;
-    // Transposed weight tangents per channel and layer: dwt[l][m*n*nIn + i*n + o].
-    const dwt = this.width.map((n, l) => {
-      const nIn = this.fanIn[l]!;
-      const a = new Float64Array(M * n * nIn);
-      for (let m = 0; m < M; m++) {
+    // Transposed weight tangents, channel-major: dwt[m*W + wtOff[l] + i*n + o].
+    const W = wt.length;
+    const dwt = new Float64Array(M * W);
+    for (let m = 0; m < M; m++) {
+      for (let l = 0; l < L; l++) {
         if (start[m]! > l) continue;
-        const sub = a.subarray(m * n * nIn, (m + 1) * n * nIn);
-        transposeInto(dParams, m * P + this.wOff[l]!, n, nIn, sub);
+        transposeInto(dParams, m * P + this.wOff[l]!, this.width[l]!, this.fanIn[l]!, dwt, m * W + this.wtOff[l]!);
       }
-      return a;
-    });
-    const u = this.width.map((n) => new Float64Array(n));
-    const z = this.width.map((n) => new Float64Array(n));
-    const sCur = this.width.map((n) => new Float64Array(n));
-    const count = this.width.map((n) => new Float64Array(n));
-    const du = this.width.map((n) => new Float64Array(M * n));
-    const dz = this.width.map((n) => new Float64Array(M * n));
-    const ds = this.width.map((n) => new Float64Array(M * n));
-    const dcount = this.width.map((n) => new Float64Array(M * n));
-    const gsl = this.width.map((n) => new Float64Array(n));
-    const dc0 = new Float64Array(M * this.width[0]!);
+    }
+    const u = new Float64Array(N);
+    const z = new Float64Array(N);
+    const s = new Float64Array(N);
+    const g = new Float64Array(N);
+    const cnt = new Float64Array(N);
+    const du = new Float64Array(M * N);
+    const dz = new Float64Array(M * N);
+    const ds = new Float64Array(M * N);
+    const dcnt = new Float64Array(M * N);
     const y = new Float64Array(batch * this.dOut);
     const dy = new Float64Array(M * batch * this.dOut);
     const n0 = this.width[0]!;
+    const b0 = this.bOff[0]!;
+    const w0 = this.wOff[0]!;
     for (let b = 0; b < batch; b++) {
       const xo = b * dIn;
-      const c0 = z[0]!;
-      for (let o = 0; o < n0; o++) {
-        let acc = p[this.bOff[0]! + o]!;
-        const row = this.wOff[0]! + o * dIn;
-        for (let i = 0; i < dIn; i++) acc += p[row + i]! * x[xo + i]!;
-        c0[o] = acc;
-      }
+      this.inputCurrent(x, b, z);
       // Tangent of the constant current: dB + dW x + W dx.
       for (let m = 0; m < M; m++) {
         if (start[m]! > 0) continue;
         const pm = m * P;
         for (let o = 0; o < n0; o++) {
-          let acc = dParams[pm + this.bOff[0]! + o]!;
-          const row = this.wOff[0]! + o * dIn;
+          let acc = dParams[pm + b0 + o]!;
+          const row = w0 + o * dIn;
           for (let i = 0; i < dIn; i++) acc += dParams[pm + row + i]! * x[xo + i]!;
           if (dx) {
             const dxo = (m * batch + b) * dIn;
             for (let i = 0; i < dIn; i++) acc += p[row + i]! * dx[dxo + i]!;
           }
-          dc0[m * n0 + o] = acc;
+          dz[m * N + o] = acc;
         }
       }
-      for (let l = 0; l < L; l++) {
-        u[l]!.fill(0);
-        count[l]!.fill(0);
-        du[l]!.fill(0);
-        dcount[l]!.fill(0);
-        ds[l]!.fill(0);
-      }
+      u.fill(0);
+      cnt.fill(0);
+      du.fill(0);
+      ds.fill(0);
+      dcnt.fill(0);
       for (let t = 0; t < T; t++) {
         for (let l = 0; l < L; l++) {
           const n = this.width[l]!;
-          const nIn = this.fanIn[l]!;
-          const ul = u[l]!;
-          const zl = z[l]!;
-          const sl = sCur[l]!;
-          const dzl = l === 0 ? dc0 : dz[l]!;
+          const off = this.nOff[l]!;
+          const end = off + n;
           if (l > 0) {
-            const sPrev = sCur[l - 1]!;
-            const dsPrev = ds[l - 1]!;
-            this.synapticInput(l, sPrev, zl);
-            // dz = dB + dW s_prev + W ds_prev, per channel.
-            const wt = this.wt[l]!;
-            const dwtl = dwt[l]!;
+            this.synapticInput(l, s, z);
+            const nIn = this.fanIn[l]!;
+            const inOff = this.nOff[l - 1]!;
             const bo = this.bOff[l]!;
+            const wl = this.wtOff[l]!;
             for (let m = 0; m < M; m++) {
               if (start[m]! > l) continue;
-              const mo = m * n;
+              const mo = m * N + off;
               const pm = m * P + bo;
-              for (let o = 0; o < n; o++) dzl[mo + o] = dParams[pm + o]!;
-              const dwm = m * n * nIn;
+              for (let o = 0; o < n; o++) dz[mo + o] = dParams[pm + o]!;
+              const dwm = m * W + wl;
               for (let i = 0; i < nIn; i++) {
-                const si = sPrev[i]!;
-                if (si !== 0) {
-                  const col = dwm + i * n;
-                  for (let o = 0; o < n; o++) dzl[mo + o] += si * dwtl[col + o]!;
-                }
+                const si = s[inOff + i]!;
+                if (si === 0) continue;
+                const col = dwm + i * n;
+                for (let o = 0; o < n; o++) dz[mo + o] += si * dwt[col + o]!;
               }
               if (start[m]! < l) {
-                const dsm = m * nIn;
+                const dsm = m * N + inOff;
                 for (let i = 0; i < nIn; i++) {
-                  const dsi = dsPrev[dsm + i]!;
+                  const dsi = ds[dsm + i]!;
                   if (dsi === 0) continue;
-                  const col = i * n;
-                  for (let o = 0; o < n; o++) dzl[mo + o] += dsi * wt[col + o]!;
+                  const col = wl + i * n;
+                  for (let o = 0; o < n; o++) dz[mo + o] += dsi * wt[col + o]!;
                 }
               }
             }
           }
-          const noiseBase = (((noise0 + b) * L + l) * T + t) * this.nMax;
-          const dul = du[l]!;
-          const dsl = ds[l]!;
-          const dcl = dcount[l]!;
-          const g = gsl[l]!;
-          for (let o = 0; o < n; o++) {
-            const uPre = leak * ul[o]! + zl[o]!;
-            let sHard: number;
-            if (uPre >= th) sHard = 1;
-            else if (signed && uPre <= -th) sHard = -1;
-            else sHard = 0;
-            const sOut = smooth ? (signed ? smooth(uPre - th) - smooth(-uPre - th) : smooth(uPre - th)) : sHard;
-            ul[o] = uPre - th * sHard;
-            sl[o] = sOut;
-            count[l]![o]! += sOut;
-            const idx = noiseBase + o;
-            g[o] = signed ? sur.d(uPre - th, 2 * idx) + sur.d(-uPre - th, 2 * idx + 1) : sur.d(uPre - th, idx);
+          const noiseBase = (((noise0 + b) * L + l) * T + t) * nMax - off;
+          for (let j = off; j < end; j++) {
+            const uPre = leak * u[j]! + z[j]!;
+            const sHard = uPre >= th ? 1 : signed && uPre <= -th ? -1 : 0;
+            const sOut = smooth === null ? sHard : signed ? smooth(uPre - th) - smooth(-uPre - th) : smooth(uPre - th);
+            u[j] = uPre - th * sHard;
+            s[j] = sOut;
+            cnt[j] += sOut;
+            const idx = noiseBase + j;
+            g[j] = signed ? sur.d(uPre - th, 2 * idx) + sur.d(-uPre - th, 2 * idx + 1) : sur.d(uPre - th, idx);
           }
           for (let m = 0; m < M; m++) {
             if (start[m]! > l) continue;
-            const mo = m * n;
-            for (let o = 0; o < n; o++) {
-              const d = leak * dul[mo + o]! + dzl[mo + o]!;
-              dul[mo + o] = d;
-              const dso = g[o]! * d;
-              dsl[mo + o] = dso;
-              dcl[mo + o] += dso;
+            const mo = m * N;
+            for (let j = off; j < end; j++) {
+              const d = leak * du[mo + j]! + dz[mo + j]!;
+              du[mo + j] = d;
+              const dsj = g[j]! * d;
+              ds[mo + j] = dsj;
+              dcnt[mo + j] += dsj;
             }
           }
         }
       }
-      this.readout(count, T, y, b);
-      this.readoutTangent(count, dcount, T, dParams, M, start, dy, b, batch);
+      this.readout(cnt, y, b);
+      this.readoutTangent(cnt, dcnt, dParams, M, start, dy, b, batch);
     }
     return { y, dy };
   }
 
   private readoutTangent(
-    count: Float64Array[],
-    dcount: Float64Array[],
-    T: number,
+    cnt: Float64Array,
+    dcnt: Float64Array,
     dParams: Float64Array,
     M: number,
     start: Int32Array,
@@ -389,25 +401,27 @@ export class MlpKernel {
     b: number,
     batch: number,
   ): void {
+    const T = this.cfg.T;
     const dOut = this.dOut;
     const Lm = this.nSpiking - 1;
-    const last = count[Lm]!;
-    const dlast = dcount[Lm]!;
-    const h = last.length;
+    const lastOff = this.nOff[Lm]!;
+    const h = this.width[Lm]!;
+    const N = this.N;
     const P = this.layout.size;
     const p = this.params;
     for (let m = 0; m < M; m++) {
       const out = (m * batch + b) * dOut;
+      const dl = m * N + lastOff;
       if (this.cfg.readout === 'spike-rate') {
-        for (let o = 0; o < dOut; o++) dy[out + o] = start[m]! <= Lm ? dlast[m * h + o]! / T : 0;
+        for (let o = 0; o < dOut; o++) dy[out + o] = start[m]! <= Lm ? dcnt[dl + o]! / T : 0;
         continue;
       }
       const pm = m * P;
       for (let o = 0; o < dOut; o++) {
         const row = this.rwOff + o * h;
         let acc = 0;
-        for (let i = 0; i < h; i++) acc += dParams[pm + row + i]! * last[i]!;
-        if (start[m]! <= Lm) for (let i = 0; i < h; i++) acc += p[row + i]! * dlast[m * h + i]!;
+        for (let i = 0; i < h; i++) acc += dParams[pm + row + i]! * cnt[lastOff + i]!;
+        if (start[m]! <= Lm) for (let i = 0; i < h; i++) acc += p[row + i]! * dcnt[dl + i]!;
         dy[out + o] = acc / T + dParams[pm + this.rbOff + o]!;
       }
     }
@@ -417,108 +431,104 @@ export class MlpKernel {
   // Adjoint (back-propagation through time)
   // ---------------------------------------------------------------------------------------------------------
 
-  /** A tape for `forward` to fill: O(batch × T × width) memory, the price of reverse mode. */
+  /** A tape for `forward` to fill: O(batch × T × N) memory, the price of reverse mode. */
   newTape(batch: number): Tape {
-    const T = this.cfg.T;
-    return {
-      batch,
-      sg: this.width.map((n) => new Float64Array(batch * T * n)),
-      s: this.width.map((n) => new Float64Array(batch * T * n)),
-    };
+    const n = batch * this.cfg.T * this.N;
+    return { batch, sg: new Float64Array(n), s: new Float64Array(n) };
   }
 
   /**
    * Given a tape of `forward(x)` and gy = ∂L/∂y [batch][d_out], accumulates ∂L/∂θ into `grad` (length P)
-   * and returns ∂L/∂x [batch][d_in]. The reset carries no gradient: ∂U_pre[t+1]/∂U_pre[t] = λ.
+   * and returns ∂L/∂x [batch][d_in]. With a_l[t] = ∂L/∂Z_l[t] (reset detached):
+   *   a_l[t] = s'_l[t] · ḡS_l[t] + λ a_l[t+1]
+   *   ∂L/∂W_l += Σ_t a_l[t] S_{l−1}[t]ᵀ,  ∂L/∂B_l += Σ_t a_l[t],  ḡS_{l−1}[t] = W_lᵀ a_l[t]
+   *   readout: ∂L/∂W_out = ḡy r_Lᵀ, ∂L/∂B_out = ḡy, ḡS_L[t] = W_outᵀ ḡy / T
    */
   vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array): Float64Array {
     const batch = tape.batch;
     this.checkInput(x, batch);
     if (gy.length !== batch * this.dOut) throw new Error('vjp: gy has the wrong size');
     if (grad.length !== this.layout.size) throw new Error('vjp: grad has the wrong size');
-    const { T } = this.cfg;
-    const { leak } = this.cfg.neuron;
+    const T = this.cfg.T;
+    const leak = this.cfg.neuron.leak;
     const p = this.params;
+    const wt = this.wt;
     const L = this.nSpiking;
+    const N = this.N;
     const dIn = this.dIn;
     const dOut = this.dOut;
+    const tS = tape.s;
+    const tG = tape.sg;
     const gx = new Float64Array(batch * dIn);
-    // gS[l]: [T][n_l] gradient w.r.t. the spikes of layer l for the current sample.
-    const gS = this.width.map((n) => new Float64Array(T * n));
-    const a = this.width.map((n) => new Float64Array(n));
+    const gS = new Float64Array(T * N); // ∂L/∂S for the current sample
+    const a = new Float64Array(N);
     const a0sum = new Float64Array(this.width[0]!);
-    // Transposed weight gradients, transposed back at the end.
-    const gwt = this.width.map((n, l) => new Float64Array(n * this.fanIn[l]!));
+    const gwt = new Float64Array(wt.length);
     const last = L - 1;
+    const lastOff = this.nOff[last]!;
     const hLast = this.width[last]!;
     const rate = new Float64Array(hLast);
     const cOut = new Float64Array(hLast);
     for (let b = 0; b < batch; b++) {
-      // Readout.
       const gyo = b * dOut;
-      const sLast = tape.s[last]!;
       if (this.cfg.readout === 'linear') {
         rate.fill(0);
         for (let t = 0; t < T; t++) {
-          const off = (b * T + t) * hLast;
-          for (let i = 0; i < hLast; i++) rate[i] += sLast[off + i]!;
+          const row = (b * T + t) * N + lastOff;
+          for (let i = 0; i < hLast; i++) rate[i] += tS[row + i]!;
         }
         cOut.fill(0);
         for (let o = 0; o < dOut; o++) {
-          const g = gy[gyo + o]!;
-          if (g === 0) continue;
+          const gv = gy[gyo + o]!;
+          if (gv === 0) continue;
           const row = this.rwOff + o * hLast;
           for (let i = 0; i < hLast; i++) {
-            grad[row + i] += (g * rate[i]!) / T;
-            cOut[i] += (p[row + i]! * g) / T;
+            grad[row + i] += (gv * rate[i]!) / T;
+            cOut[i] += (p[row + i]! * gv) / T;
           }
-          grad[this.rbOff + o] += g;
+          grad[this.rbOff + o] += gv;
         }
       } else {
         for (let i = 0; i < hLast; i++) cOut[i] = gy[gyo + i]! / T;
       }
-      const gl = gS[last]!;
-      for (let t = 0; t < T; t++) gl.set(cOut, t * hLast);
-      // Spiking layers, top to bottom, each in reverse time.
+      for (let t = 0; t < T; t++) gS.set(cOut, t * N + lastOff);
       for (let l = last; l >= 0; l--) {
         const n = this.width[l]!;
         const nIn = this.fanIn[l]!;
-        const al = a[l]!;
-        al.fill(0);
-        const sg = tape.sg[l]!;
-        const gSl = gS[l]!;
-        const bo = this.bOff[l]!;
-        const wt = this.wt[l]!;
-        const gw = gwt[l]!;
+        const off = this.nOff[l]!;
+        const end = off + n;
+        const bo = this.bOff[l]! - off;
+        const inOff = l > 0 ? this.nOff[l - 1]! : 0;
+        const wl = this.wtOff[l]!;
+        a.fill(0, off, end);
         if (l === 0) a0sum.fill(0);
-        const sPrev = l > 0 ? tape.s[l - 1]! : null;
-        const gPrev = l > 0 ? gS[l - 1]! : null;
         for (let t = T - 1; t >= 0; t--) {
-          const off = (b * T + t) * n;
-          for (let o = 0; o < n; o++) {
-            const v = gSl[t * n + o]! * sg[off + o]! + leak * al[o]!;
-            al[o] = v;
-            grad[bo + o] += v;
+          const row = (b * T + t) * N;
+          const gRow = t * N;
+          for (let j = off; j < end; j++) {
+            const v = gS[gRow + j]! * tG[row + j]! + leak * a[j]!;
+            a[j] = v;
+            grad[bo + j] += v;
           }
           if (l === 0) {
-            for (let o = 0; o < n; o++) a0sum[o] += al[o]!;
+            for (let o = 0; o < n; o++) a0sum[o] += a[o]!;
             continue;
           }
-          const offPrev = (b * T + t) * nIn;
           for (let i = 0; i < nIn; i++) {
             // ∂L/∂W_l[o,i] += a[o] s_prev[i];  ∂L/∂s_prev[i] = Σ_o W_l[o,i] a[o].
-            const si = sPrev![offPrev + i]!;
-            const col = i * n;
+            const si = tS[row + inOff + i]!;
+            const col = wl + i * n;
             let acc = 0;
             if (si !== 0) {
               for (let o = 0; o < n; o++) {
-                gw[col + o] += si * al[o]!;
-                acc += wt[col + o]! * al[o]!;
+                const ao = a[off + o]!;
+                gwt[col + o] += si * ao;
+                acc += wt[col + o]! * ao;
               }
             } else {
-              for (let o = 0; o < n; o++) acc += wt[col + o]! * al[o]!;
+              for (let o = 0; o < n; o++) acc += wt[col + o]! * a[off + o]!;
             }
-            gPrev![t * nIn + i] = acc;
+            gS[gRow + inOff + i] = acc;
           }
         }
         if (l === 0) {
@@ -535,7 +545,7 @@ export class MlpKernel {
         }
       }
     }
-    for (let l = 1; l < L; l++) addTransposed(gwt[l]!, this.width[l]!, this.fanIn[l]!, grad, this.wOff[l]!);
+    for (let l = 1; l < L; l++) addTransposed(gwt, this.wtOff[l]!, this.width[l]!, this.fanIn[l]!, grad, this.wOff[l]!);
     return gx;
   }
 
@@ -562,24 +572,19 @@ function requireSmooth(s: Surrogate): (x: number) => number {
   return s.smooth;
 }
 
-/** dst[i*out + o] = src[off + o*nIn + i]. */
-function transposeInto(src: Float64Array, off: number, nOut: number, nIn: number, dst: Float64Array): void {
+/** dst[dOff + i*nOut + o] = src[off + o*nIn + i]. */
+function transposeInto(src: Float64Array, off: number, nOut: number, nIn: number, dst: Float64Array, dOff: number): void {
   for (let o = 0; o < nOut; o++) {
     const row = off + o * nIn;
-    for (let i = 0; i < nIn; i++) dst[i * nOut + o] = src[row + i]!;
+    for (let i = 0; i < nIn; i++) dst[dOff + i * nOut + o] = src[row + i]!;
   }
 }
 
-/** grad[off + o*nIn + i] += src[i*nOut + o]. */
-function addTransposed(src: Float64Array, nOut: number, nIn: number, grad: Float64Array, off: number): void {
+/** grad[off + o*nIn + i] += src[sOff + i*nOut + o]. */
+function addTransposed(src: Float64Array, sOff: number, nOut: number, nIn: number, grad: Float64Array, off: number): void {
   for (let o = 0; o < nOut; o++) {
     const row = off + o * nIn;
-    for (let i = 0; i < nIn; i++) grad[row + i] += src[i * nOut + o]!;
+    for (let i = 0; i < nIn; i++) grad[row + i] += src[sOff + i * nOut + o]!;
   }
 }
 
-function sumAbs(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]!);
-  return s;
-}

@@ -1,0 +1,88 @@
+/**
+ * Run configurations: the defaults of each problem and method, written to config.json and read back on
+ * --resume. Every default below is what `spikegrad train PROBLEM --method M` uses without further flags.
+ */
+import type { MlpConfig } from '../networks/types.js';
+import { makeSurrogate, type Surrogate, type SurrogateSpec } from '../neurons/surrogates.js';
+import { MEXICAN_HAT_DEFAULTS, mexicanHatData } from '../problems/mexican-hat.js';
+import type { Rng } from '../util/rng.js';
+import { UserError } from '../util/errors.js';
+import { type Method, MLP_METHODS, parseMethod } from './methods.js';
+import { MlpTask } from './mlp-task.js';
+import type { Task } from './task.js';
+import type { TrainSettings } from './train.js';
+
+export const PROBLEMS = ['mexican-hat'] as const;
+export type ProblemName = (typeof PROBLEMS)[number];
+
+export interface RunConfig {
+  problem: ProblemName;
+  method: string;
+  seed: number;
+  model: MlpConfig;
+  surrogate: SurrogateSpec;
+  normalize_targets: boolean;
+  train: TrainSettings;
+}
+
+/** Stein samples K of the weak-form surrogate (not published; 1 is the cheapest unbiased choice). */
+export const DEFAULT_STEIN_SAMPLES = 1;
+
+export function methodsFor(problem: ProblemName): readonly string[] {
+  switch (problem) {
+    case 'mexican-hat':
+      return MLP_METHODS;
+  }
+}
+
+export function defaultConfig(problem: ProblemName, methodName: string, seed = 0): RunConfig {
+  const method = parseMethod(methodName, methodsFor(problem));
+  switch (problem) {
+    case 'mexican-hat':
+      return mexicanHatDefaults(method, seed);
+    default:
+      throw new UserError(`unknown problem '${String(problem)}' (expected one of ${PROBLEMS.join(', ')})`);
+  }
+}
+
+function mexicanHatDefaults(method: Method, seed: number): RunConfig {
+  const sigma = 0.5;
+  const surrogate: SurrogateSpec =
+    method.surrogate === 'SG' ? { name: 'gaussian', sigma } : { name: 'stein', sigma, samples: DEFAULT_STEIN_SAMPLES };
+  const base: TrainSettings = {
+    iterations: 2000,
+    batch: 1000,
+    lr: 1e-2,
+    optimizer: { name: 'adam' },
+    schedule: { name: 'cosine', finalFraction: 0.01 },
+    evalEvery: 100,
+    directions: 1,
+    distribution: 'rademacher',
+    wpEpsilon: 1e-2,
+  };
+  let train = base;
+  if (method.gradient === 'RFG' && method.perturbation === 'layer') train = { ...base, iterations: 20000, batch: 200, evalEvery: 500 };
+  if (method.gradient === 'RFG' && method.perturbation === 'global') train = { ...base, iterations: 40000, batch: 200, evalEvery: 1000 };
+  if (method.gradient === 'WP') train = { ...base, iterations: 20000, batch: 1000, evalEvery: 500 };
+  return {
+    problem: 'mexican-hat',
+    method: method.name,
+    seed,
+    model: { kind: 'mlp', sizes: [2, 16, 16, 1], T: 32, neuron: { threshold: 1, leak: 1, signed: false }, readout: 'linear' },
+    surrogate,
+    normalize_targets: true,
+    train,
+  };
+}
+
+export function buildTask(cfg: RunConfig, dataRng: Rng): { task: Task; surrogate: Surrogate } {
+  const surrogate = makeSurrogate(cfg.surrogate);
+  switch (cfg.problem) {
+    case 'mexican-hat': {
+      const { train, test } = mexicanHatData(dataRng, MEXICAN_HAT_DEFAULTS);
+      return { task: new MlpTask('mexican-hat', cfg.model, train, test, surrogate, cfg.normalize_targets), surrogate };
+    }
+    default:
+      throw new UserError(`unknown problem '${String(cfg.problem)}'`);
+  }
+}

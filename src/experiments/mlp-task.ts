@@ -1,0 +1,81 @@
+/** Regression with a spiking MLP on (x, y) pairs, targets optionally min–max normalised. */
+import { MlpKernel } from '../networks/mlp.js';
+import { MlpRegression } from '../networks/mlp-objective.js';
+import { initUniformFanIn } from '../networks/init.js';
+import { MinMaxScaler, relativeL2 } from '../networks/loss.js';
+import type { MlpConfig } from '../networks/types.js';
+import type { Surrogate } from '../neurons/surrogates.js';
+import type { RegressionData } from '../problems/mexican-hat.js';
+import type { Rng } from '../util/rng.js';
+import type { Evaluation, Task } from './task.js';
+
+export class MlpTask implements Task {
+  readonly kernel: MlpKernel;
+  readonly scaler: MinMaxScaler;
+  readonly nTrain: number;
+  private readonly trainY: Float64Array;
+  private readonly obj: MlpRegression;
+  private xb = new Float64Array(0);
+  private yb = new Float64Array(0);
+
+  constructor(
+    readonly problem: string,
+    readonly cfg: MlpConfig,
+    readonly train: RegressionData,
+    readonly test: RegressionData,
+    readonly surrogate: Surrogate,
+    normalizeTargets: boolean,
+  ) {
+    this.kernel = new MlpKernel(cfg);
+    if (train.dIn !== this.kernel.dIn || train.dOut !== this.kernel.dOut) {
+      throw new Error(`data has ${train.dIn} inputs and ${train.dOut} outputs, the network ${this.kernel.dIn} and ${this.kernel.dOut}`);
+    }
+    this.scaler = normalizeTargets ? MinMaxScaler.fit(train.y) : MinMaxScaler.identity();
+    this.trainY = this.scaler.forward(train.y);
+    this.nTrain = train.n;
+    this.obj = new MlpRegression(this.kernel, { surrogate });
+  }
+
+  get layout() {
+    return this.kernel.layout;
+  }
+
+  get modelConfig(): object {
+    return { ...this.cfg, target_scaling: { kind: 'min-max', min: this.scaler.min, max: this.scaler.max } };
+  }
+
+  init(rng: Rng): Float64Array {
+    return initUniformFanIn(this.kernel.layout, rng);
+  }
+
+  batchObjective(idx: Int32Array): MlpRegression {
+    const { dIn, dOut } = this.train;
+    const B = idx.length;
+    if (this.xb.length !== B * dIn) {
+      this.xb = new Float64Array(B * dIn);
+      this.yb = new Float64Array(B * dOut);
+    }
+    for (let j = 0; j < B; j++) {
+      const i = idx[j]!;
+      for (let d = 0; d < dIn; d++) this.xb[j * dIn + d] = this.train.x[i * dIn + d]!;
+      for (let d = 0; d < dOut; d++) this.yb[j * dOut + d] = this.trainY[i * dOut + d]!;
+    }
+    return this.obj.setBatch(this.xb, this.yb, B);
+  }
+
+  predict(params: Float64Array, data: RegressionData): Float64Array {
+    this.kernel.setParams(params);
+    return this.scaler.inverse(this.kernel.forward(data.x, data.n, { surrogate: this.surrogate }));
+  }
+
+  predictTest(params: Float64Array): Float64Array {
+    return this.predict(params, this.test);
+  }
+
+  evaluate(params: Float64Array): Evaluation {
+    return {
+      train_rel_l2: relativeL2(this.predict(params, this.train), this.train.y),
+      test_rel_l2: relativeL2(this.predict(params, this.test), this.test.y),
+    };
+  }
+}
