@@ -220,6 +220,9 @@ export function readDatasetFile(path: string): { params: Record<string, ParamVal
 /** `${problem}-${8 hex digits of FNV-1a of the canonical parameters}.sgdata` */
 export function cacheFileName(params: CacheParams): string {
   if (!/^[a-z0-9][a-z0-9_-]*$/i.test(params.problem)) throw new UserError(`invalid problem name ${JSON.stringify(params.problem)}`);
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new UserError(`dataset parameter ${k} must be finite, got ${v}`);
+  }
   return `${params.problem}-${fnv1a32(canonicalJson(params)).toString(16).padStart(8, '0')}.sgdata`;
 }
 

@@ -123,6 +123,21 @@ export class GaussianRandomField {
     return out;
   }
 
+  /** The covariance the samples actually have, Σ_{j<rank} λ_j v_j v_jᵀ (n×n), to compare with the kernel. */
+  impliedCovariance(): Float64Array {
+    const n = this.grid.length;
+    const r = this.rank;
+    const c = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < n; k++) {
+        let s = 0;
+        for (let j = 0; j < r; j++) s += this.modes[i * r + j]! * this.modes[k * r + j]!;
+        c[i * n + k] = s;
+      }
+    }
+    return c;
+  }
+
   /** One sample evaluated at arbitrary points in [a, b] by linear interpolation from the grid. */
   sampleAt(rng: Rng, points: Float64Array): Float64Array {
     return interpolateLinear(this.grid, this.sample(rng), points);
