@@ -128,9 +128,10 @@ export class MlpKernel {
   /**
    * y = f(θ, x) for a batch x [batch][d_in] → y [batch][d_out]. With a tape, also records spikes and
    * surrogate slopes for the adjoint pass. `rates`, if given, receives Σ_samples of each layer's mean
-   * firing rate (|spikes| per neuron per step).
+   * firing rate (|spikes| per neuron per step). `hidden`, if given ([batch][N]), receives every spiking
+   * neuron's time-averaged spikes r = (1/T) Σ_t S[t] (what local-loss heads read).
    */
-  forward(x: Float64Array, batch: number, opts: PassOptions, tape?: Tape, rates?: Float64Array): Float64Array {
+  forward(x: Float64Array, batch: number, opts: PassOptions, tape?: Tape, rates?: Float64Array, hidden?: Float64Array): Float64Array {
     this.checkInput(x, batch);
     const T = this.cfg.T;
     const { threshold: th, leak, signed } = this.cfg.neuron;
@@ -174,6 +175,7 @@ export class MlpKernel {
         }
       }
       this.readout(cnt, y, b);
+      if (hidden) for (let j = 0; j < N; j++) hidden[b * N + j] = cnt[j]! / T;
       if (rates) {
         for (let l = 0; l < L; l++) {
           let a = 0;
@@ -263,6 +265,7 @@ export class MlpKernel {
     opts: PassOptions,
     dx?: Float64Array,
     firstLayer?: Int32Array,
+    hidden?: { r: Float64Array; dr: Float64Array },
   ): { y: Float64Array; dy: Float64Array } {
     this.checkInput(x, batch);
     const P = this.layout.size;
@@ -386,6 +389,11 @@ export class MlpKernel {
         }
       }
       this.readout(cnt, y, b);
+      if (hidden) {
+        // Time-averaged spikes [batch][N] and their tangents [M][batch][N] (local-loss heads).
+        for (let j = 0; j < N; j++) hidden.r[b * N + j] = cnt[j]! / T;
+        for (let m = 0; m < M; m++) for (let j = 0; j < N; j++) hidden.dr[(m * batch + b) * N + j] = dcnt[m * N + j]! / T;
+      }
       this.readoutTangent(cnt, dcnt, dParams, M, start, dy, b, batch);
     }
     return { y, dy };
@@ -443,8 +451,9 @@ export class MlpKernel {
    *   a_l[t] = s'_l[t] · ḡS_l[t] + λ a_l[t+1]
    *   ∂L/∂W_l += Σ_t a_l[t] S_{l−1}[t]ᵀ,  ∂L/∂B_l += Σ_t a_l[t],  ḡS_{l−1}[t] = W_lᵀ a_l[t]
    *   readout: ∂L/∂W_out = ḡy r_Lᵀ, ∂L/∂B_out = ḡy, ḡS_L[t] = W_outᵀ ḡy / T
+   * `gHidden` ([batch][N], optional) is ∂L/∂r for every neuron's time-averaged spikes (local losses).
    */
-  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array): Float64Array {
+  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array): Float64Array {
     const batch = tape.batch;
     this.checkInput(x, batch);
     if (gy.length !== batch * this.dOut) throw new Error('vjp: gy has the wrong size');
@@ -491,7 +500,12 @@ export class MlpKernel {
       } else {
         for (let i = 0; i < hLast; i++) cOut[i] = gy[gyo + i]! / T;
       }
+      gS.fill(0);
       for (let t = 0; t < T; t++) gS.set(cOut, t * N + lastOff);
+      if (gHidden) {
+        // ∂L/∂r_j for the time-averaged spikes (local-loss heads) reaches every step as ∂L/∂S_j[t] += ∂L/∂r_j / T.
+        for (let t = 0; t < T; t++) for (let j = 0; j < N; j++) gS[t * N + j] += gHidden[b * N + j]! / T;
+      }
       for (let l = last; l >= 0; l--) {
         const n = this.width[l]!;
         const nIn = this.fanIn[l]!;
@@ -528,7 +542,7 @@ export class MlpKernel {
             } else {
               for (let o = 0; o < n; o++) acc += wt[col + o]! * a[off + o]!;
             }
-            gS[gRow + inOff + i] = acc;
+            gS[gRow + inOff + i] += acc;
           }
         }
         if (l === 0) {

@@ -227,3 +227,29 @@ test('a new Rng per seed: same seed, same draws', () => {
   for (let i = 0; i < 100; i++) assert.equal(a.uniform(), b.uniform());
   assert.notEqual(new Rng(43).uniform(), new Rng(42).uniform());
 });
+
+test('hidden-layer rates (local-loss heads): tangent of r equals adjoint with ∂L/∂r', () => {
+  for (const c of cases) {
+    const { k, rng } = makeNet(c.sizes, { T: 9, neuron: c.neuron, readout: c.readout, scale: 3, seed: 21 });
+    const batch = 4;
+    const x = randn(batch * c.sizes[0]!, rng);
+    const opts = { surrogate: gaussian(0.5) };
+    const M = 2;
+    const V = randn(M * k.nParams, rng);
+    const hidden = { r: new Float64Array(batch * k.N), dr: new Float64Array(M * batch * k.N) };
+    const { y, dy } = k.jvp(x, batch, V, M, opts, undefined, undefined, hidden);
+    const tape = k.newTape(batch);
+    const r2 = new Float64Array(batch * k.N);
+    k.forward(x, batch, opts, tape, undefined, r2);
+    assert.deepEqual(hidden.r, r2);
+    const gy = randn(y.length, rng);
+    const gr = randn(batch * k.N, rng);
+    const grad = new Float64Array(k.nParams);
+    k.vjp(x, tape, gy, grad, gr);
+    for (let m = 0; m < M; m++) {
+      const lhs = dot(gy, dy.subarray(m * y.length, (m + 1) * y.length)) + dot(gr, hidden.dr.subarray(m * batch * k.N, (m + 1) * batch * k.N));
+      const rhs = dot(grad, V.subarray(m * k.nParams, (m + 1) * k.nParams));
+      assert.ok(relErr(lhs, rhs) < 1e-10, `${JSON.stringify(c)} channel ${m}: ${lhs} vs ${rhs}`);
+    }
+  }
+});
