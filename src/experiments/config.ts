@@ -7,22 +7,26 @@ import { makeSurrogate, type Surrogate, type SurrogateSpec } from '../neurons/su
 import { MEXICAN_HAT_DEFAULTS, mexicanHatData } from '../problems/mexican-hat.js';
 import type { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
-import { type Method, MLP_METHODS, parseMethod } from './methods.js';
+import { type Method, MLP_METHODS, OPERATOR_METHODS, parseMethod } from './methods.js';
 import { MlpTask } from './mlp-task.js';
+import { buildOperatorTask, operatorDefaults, type OperatorSettings } from './operator-task.js';
 import type { Task } from './task.js';
 import type { TrainSettings } from './train.js';
 
-export const PROBLEMS = ['mexican-hat'] as const;
+export const PROBLEMS = ['mexican-hat', 'poisson', 'diffusion-reaction'] as const;
 export type ProblemName = (typeof PROBLEMS)[number];
 
 export interface RunConfig {
   problem: ProblemName;
   method: string;
   seed: number;
+  /** The MLP; for operator problems, the branch net (its T and neuron apply to every sub-net). */
   model: MlpConfig;
   surrogate: SurrogateSpec;
   normalize_targets: boolean;
   train: TrainSettings;
+  /** Operator problems only: trunk nets, local losses, dataset (see operator-task.ts). */
+  operator?: OperatorSettings;
 }
 
 /** Stein samples K of the weak-form surrogate (not published; 1 is the cheapest unbiased choice). */
@@ -32,6 +36,9 @@ export function methodsFor(problem: ProblemName): readonly string[] {
   switch (problem) {
     case 'mexican-hat':
       return MLP_METHODS;
+    case 'poisson':
+    case 'diffusion-reaction':
+      return OPERATOR_METHODS;
   }
 }
 
@@ -40,6 +47,9 @@ export function defaultConfig(problem: ProblemName, methodName: string, seed = 0
   switch (problem) {
     case 'mexican-hat':
       return mexicanHatDefaults(method, seed);
+    case 'poisson':
+    case 'diffusion-reaction':
+      return operatorDefaults(problem, method, seed);
     default:
       throw new UserError(`unknown problem '${String(problem)}' (expected one of ${PROBLEMS.join(', ')})`);
   }
@@ -61,8 +71,10 @@ function mexicanHatDefaults(method: Method, seed: number): RunConfig {
     wpEpsilon: 1e-2,
   };
   let train = base;
-  if (method.gradient === 'RFG' && method.perturbation === 'layer') train = { ...base, iterations: 20000, batch: 200, evalEvery: 500 };
-  if (method.gradient === 'RFG' && method.perturbation === 'global') train = { ...base, iterations: 40000, batch: 200, evalEvery: 1000 };
+  // Forward gradients are noisy: a slow first moment (β1 = 0.99) averages ~100 steps' estimates.
+  const rfgOpt = { name: 'adam' as const, beta1: 0.99 };
+  if (method.gradient === 'RFG' && method.perturbation === 'layer') train = { ...base, optimizer: rfgOpt, iterations: 20000, batch: 200, evalEvery: 500 };
+  if (method.gradient === 'RFG' && method.perturbation === 'global') train = { ...base, optimizer: rfgOpt, iterations: 40000, batch: 200, evalEvery: 1000 };
   if (method.gradient === 'WP') train = { ...base, iterations: 20000, batch: 1000, evalEvery: 500 };
   return {
     problem: 'mexican-hat',
@@ -81,6 +93,11 @@ export function buildTask(cfg: RunConfig, dataRng: Rng): { task: Task; surrogate
     case 'mexican-hat': {
       const { train, test } = mexicanHatData(dataRng, MEXICAN_HAT_DEFAULTS);
       return { task: new MlpTask('mexican-hat', cfg.model, train, test, surrogate, cfg.normalize_targets), surrogate };
+    }
+    case 'poisson':
+    case 'diffusion-reaction': {
+      const task = buildOperatorTask(cfg, dataRng);
+      return { task, surrogate: task.surrogate };
     }
     default:
       throw new UserError(`unknown problem '${String(cfg.problem)}'`);

@@ -21,6 +21,13 @@ export interface Method {
 
 export const MLP_METHODS = ['SG-BP', 'WSG-BP', 'SG-RFG-G', 'SG-RFG-L', 'WSG-RFG-G', 'WSG-RFG-L', 'SG-WP'] as const;
 
+/** Operator problems: the ten rows of the paper's Table 1, and weight perturbation. */
+export const OPERATOR_METHODS = [
+  'SG-BP', 'WSG-BP', 'SG-BP-LL', 'WSG-BP-LL',
+  'SG-RFG-G', 'WSG-RFG-G', 'SG-RFG-L', 'WSG-RFG-L', 'SG-RFG-LL', 'WSG-RFG-LL',
+  'SG-WP',
+] as const;
+
 export function parseMethod(name: string, allowed: readonly string[] = MLP_METHODS): Method {
   if (!allowed.includes(name)) {
     throw new UserError(`unknown method '${name}' (expected one of ${allowed.join(', ')})`);
