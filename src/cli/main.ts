@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { DivergedError } from '../experiments/train.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { registerReproduce } from './reproduce.js';
 import { registerTrain } from './train.js';
 
 export function makeProgram(): Command {
@@ -19,6 +20,7 @@ export function makeProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`spikegrad: ${str.replace(/^error: /, '').trim()}\n`) })
     .showHelpAfterError(false);
   registerTrain(program);
+  registerReproduce(program);
   return program;
 }
 

@@ -1,16 +1,9 @@
 /** `spikegrad train PROBLEM --method M …`: one training run into a run directory. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultConfig, methodsFor, PROBLEMS, type ProblemName, type RunConfig } from '../experiments/config.js';
-import { parseMethod } from '../experiments/methods.js';
-import { FILES, prepareRunDir, readJson, readMetrics, writeJson, writeMetrics, type RunResultJson } from '../experiments/run-dir.js';
-import { prepareRun } from '../experiments/run.js';
-import { train, type MetricsRow, type TrainState } from '../experiments/train.js';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
-import { saveModel } from '../io/safetensors.js';
+import { loadResume, trainToDir } from '../experiments/train-to-dir.js';
 import { UserError } from '../util/errors.js';
-import { VERSION } from '../version.js';
 import { intList, nonNegativeInt, oneOf, positiveInt, positiveNumber, unitInterval } from './options.js';
 import { makeReporter } from './progress.js';
 
@@ -110,86 +103,27 @@ function buildConfig(problem: string | undefined, f: TrainFlags): RunConfig {
 export async function trainCommand(problem: string | undefined, f: TrainFlags): Promise<void> {
   let cfg: RunConfig;
   let dir: string;
-  let resume: TrainState | undefined;
-  let metrics: MetricsRow[] = [];
+  let resume: ReturnType<typeof loadResume> | undefined;
   if (f.resume) {
     dir = f.resume;
-    const cfgPath = join(dir, FILES.config);
-    if (!existsSync(cfgPath)) throw new UserError(`--resume ${dir}: no ${FILES.config} there`);
-    cfg = readJson<RunConfig>(cfgPath);
-    parseMethod(cfg.method, methodsFor(cfg.problem));
-    const ckPath = join(dir, FILES.checkpoint);
-    if (!existsSync(ckPath)) throw new UserError(`--resume ${dir}: no ${FILES.checkpoint} there (the run stopped before its first checkpoint)`);
-    const ck = loadCheckpoint(ckPath);
-    resume = {
-      iteration: ck.iteration,
-      params: ck.params,
-      optimizer: ck.optimizer,
-      stepRng: ck.rngState as TrainState['stepRng'],
-      batchKey: (ck.extra?.batchKey as number) ?? 0,
-      seconds: (ck.extra?.seconds as number) ?? 0,
-    };
-    metrics = readMetrics(dir).filter((r) => r.iteration <= ck.iteration);
-    prepareRunDir(dir);
+    resume = loadResume(dir);
+    cfg = resume.cfg;
   } else {
     cfg = buildConfig(problem, f);
     dir = f.out ?? join('runs', `${cfg.problem}-${cfg.method}-s${cfg.seed}`);
-    prepareRunDir(dir);
-    writeJson(dir, FILES.config, cfg);
   }
-  const { task, start } = prepareRun(cfg);
-  const method = parseMethod(cfg.method, methodsFor(cfg.problem));
-  const from = resume ?? start;
-  const reporter = makeReporter(cfg.train.iterations, from.iteration, `${cfg.problem} ${cfg.method} seed ${cfg.seed}`, !!f.quiet);
-  const t0 = performance.now();
-  let state: TrainState;
+  const from = resume?.state.iteration ?? 0;
+  const reporter = makeReporter(cfg.train.iterations, from, `${cfg.problem} ${cfg.method} seed ${cfg.seed}`, !!f.quiet);
+  let result;
   try {
-    ({ state } = train(task, method, cfg.train, from, {
-      onStep: (p) => reporter.step(p),
-      onEval: (row) => {
-        metrics.push(row);
-        writeMetrics(dir, metrics);
-        reporter.eval(row);
-      },
-      checkpointEvery: f.checkpointEvery,
-      onCheckpoint: (s) =>
-        saveCheckpoint(join(dir, FILES.checkpoint), {
-          iteration: s.iteration,
-          params: s.params,
-          layout: task.layout,
-          optimizer: s.optimizer,
-          rngState: s.stepRng,
-          config: cfg,
-          extra: { batchKey: s.batchKey, seconds: s.seconds },
-        }),
-    }));
+    result = trainToDir(cfg, dir, { checkpointEvery: f.checkpointEvery, onStep: (p) => reporter.step(p), onEval: (r) => reporter.eval(r) }, resume);
   } finally {
     reporter.stop();
   }
-  const last = metrics[metrics.length - 1]!;
-  saveModel(join(dir, FILES.model), task.layout, state.params, { ...task.modelConfig, problem: cfg.problem, method: cfg.method });
-  const ranFor = state.iteration - from.iteration;
-  const result: RunResultJson = {
-    problem: cfg.problem,
-    method: cfg.method,
-    seed: cfg.seed,
-    iterations: cfg.train.iterations,
-    test_rel_l2: last.test_rel_l2,
-    train_rel_l2: last.train_rel_l2,
-    final_loss: last.loss,
-    train_seconds: round3(state.seconds),
-    ms_per_iteration: ranFor > 0 ? round3((performance.now() - t0) / ranFor) : 0,
-    spikegrad_version: VERSION,
-  };
-  writeJson(dir, FILES.result, result);
   if (!f.quiet) {
     process.stdout.write(
       `${cfg.problem} ${cfg.method} seed ${cfg.seed}: test rel. L2 ${result.test_rel_l2.toFixed(4)}, train ${result.train_rel_l2.toFixed(4)} ` +
         `after ${result.iterations} iterations in ${result.train_seconds.toFixed(1)} s → ${dir}\n`,
     );
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -1,0 +1,186 @@
+/**
+ * `spikegrad reproduce EXPERIMENT`: every method of an experiment × several seeds, trained in parallel on
+ * worker threads (one per core), resumable (a run whose result.json matches its config is not redone; an
+ * interrupted run continues from its checkpoint), then REPORT.md with the table.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { writeFileAtomic } from '../util/atomic.js';
+import { defaultConfig, type ProblemName, type RunConfig } from './config.js';
+import { FILES, readJson, type RunResultJson } from './run-dir.js';
+import type { Job, WorkerMessage } from './reproduce-worker.js';
+
+export interface PlannedRun {
+  problem: ProblemName;
+  method: string;
+  seed: number;
+  /** The paper's published value for this row (null where the paper shows a figure only). */
+  paper: number | null;
+  cfg: RunConfig;
+}
+
+export interface ExperimentSpec {
+  name: string;
+  title: string;
+  rows: Array<{ problem: ProblemName; method: string; paper: number | null; label?: string; adjust?: (c: RunConfig) => void }>;
+}
+
+/** Paper values (arXiv 2411.07057, section 4 and Table 1). */
+export const EXPERIMENTS: Record<string, ExperimentSpec> = {
+  'mexican-hat': {
+    name: 'mexican-hat',
+    title: 'Mexican hat, spiking MLP 2→16→16→1, T = 32 (paper, section 4, Fig. 5)',
+    rows: [
+      { problem: 'mexican-hat', method: 'SG-BP', paper: 0.0298 },
+      { problem: 'mexican-hat', method: 'SG-RFG-L', paper: 0.0342 },
+      { problem: 'mexican-hat', method: 'SG-RFG-G', paper: 0.0426 },
+    ],
+  },
+};
+
+export interface ReproduceOptions {
+  seeds: number;
+  out: string;
+  /** Scale every run's iterations by this factor (the quick version). */
+  iterationScale: number;
+  workers: number;
+  onEvent?: (ev: { kind: 'start' | 'progress' | 'done' | 'skip' | 'failed'; label: string; run: PlannedRun; iteration?: number; test?: number; error?: string }) => void;
+}
+
+export function planRuns(spec: ExperimentSpec, o: Pick<ReproduceOptions, 'seeds' | 'iterationScale'>): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  for (const row of spec.rows) {
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const cfg = defaultConfig(row.problem, row.method, seed);
+      row.adjust?.(cfg);
+      if (o.iterationScale !== 1) {
+        cfg.train.iterations = Math.max(10, Math.round(cfg.train.iterations * o.iterationScale));
+        cfg.train.evalEvery = Math.max(1, Math.min(cfg.train.evalEvery, Math.round(cfg.train.iterations / 10)));
+      }
+      runs.push({ problem: row.problem, method: row.label ?? row.method, seed, paper: row.paper, cfg });
+    }
+  }
+  return runs;
+}
+
+export function runDirOf(out: string, r: PlannedRun): string {
+  return join(out, 'runs', r.problem, r.method, `s${r.seed}`);
+}
+
+function isDone(dir: string, cfg: RunConfig): boolean {
+  const res = join(dir, FILES.result);
+  const conf = join(dir, FILES.config);
+  if (!existsSync(res) || !existsSync(conf)) return false;
+  return JSON.stringify(readJson(conf)) === JSON.stringify(cfg);
+}
+
+/** Run every planned run (skipping finished ones) on a pool of worker threads; resolves when all are done. */
+export async function runAll(runs: PlannedRun[], o: ReproduceOptions): Promise<void> {
+  const todo: Job[] = [];
+  runs.forEach((r, id) => {
+    const dir = runDirOf(o.out, r);
+    if (isDone(dir, r.cfg)) o.onEvent?.({ kind: 'skip', label: label(r), run: r });
+    else todo.push({ id, cfg: r.cfg, dir });
+  });
+  const n = Math.max(1, Math.min(o.workers, todo.length));
+  const workerUrl = new URL('./reproduce-worker.js', import.meta.url);
+  const failures: string[] = [];
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      const w = new Worker(workerUrl);
+      try {
+        for (;;) {
+          const job = todo.shift();
+          if (!job) break;
+          const run = runs[job.id]!;
+          o.onEvent?.({ kind: 'start', label: label(run), run });
+          await new Promise<void>((resolve, reject) => {
+            const onMsg = (m: WorkerMessage) => {
+              if (m.id !== job.id) return;
+              if (m.type === 'progress') o.onEvent?.({ kind: 'progress', label: label(run), run, iteration: m.iteration, ...(m.test !== undefined ? { test: m.test } : {}) });
+              else {
+                w.off('message', onMsg);
+                w.off('error', onErr);
+                if (m.type === 'done') o.onEvent?.({ kind: 'done', label: label(run), run, test: m.test });
+                else {
+                  failures.push(`${label(run)}: ${m.error}`);
+                  o.onEvent?.({ kind: 'failed', label: label(run), run, error: m.error });
+                }
+                resolve();
+              }
+            };
+            const onErr = (e: Error) => reject(e);
+            w.on('message', onMsg);
+            w.on('error', onErr);
+            w.postMessage(job);
+          });
+        }
+      } finally {
+        await w.terminate();
+      }
+    }),
+  );
+  if (failures.length) throw new Error(`${failures.length} run(s) failed: ${failures.join('; ')}`);
+}
+
+export function label(r: PlannedRun): string {
+  return `${r.problem} ${r.method} s${r.seed}`;
+}
+
+export interface RowSummary {
+  problem: string;
+  method: string;
+  paper: number | null;
+  mean: number;
+  std: number;
+  values: number[];
+  iterations: number;
+  meanSeconds: number;
+  meets: boolean | null;
+}
+
+export function summarize(runs: PlannedRun[], out: string): RowSummary[] {
+  const rows = new Map<string, RowSummary>();
+  for (const r of runs) {
+    const res = readJson<RunResultJson>(join(runDirOf(out, r), FILES.result));
+    const key = `${r.problem}/${r.method}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = { problem: r.problem, method: r.method, paper: r.paper, mean: 0, std: 0, values: [], iterations: res.iterations, meanSeconds: 0, meets: null };
+      rows.set(key, row);
+    }
+    row.values.push(res.test_rel_l2);
+    row.meanSeconds += res.train_seconds;
+  }
+  for (const row of rows.values()) {
+    const n = row.values.length;
+    row.mean = row.values.reduce((a, b) => a + b, 0) / n;
+    row.std = n > 1 ? Math.sqrt(row.values.reduce((a, b) => a + (b - row.mean) ** 2, 0) / (n - 1)) : 0;
+    row.meanSeconds /= n;
+    row.meets = row.paper === null ? null : row.mean <= row.paper;
+  }
+  return [...rows.values()];
+}
+
+export function markdownTable(rows: RowSummary[]): string {
+  const lines = [
+    '| problem | method | paper | spikegrad (mean ± std) | seeds | iterations | s per run | meets paper |',
+    '|---|---|---:|---:|---:|---:|---:|:---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.problem} | ${r.method} | ${r.paper === null ? '–' : r.paper.toFixed(4)} | ${r.mean.toFixed(4)} ± ${r.std.toFixed(4)} | ${r.values.length} | ${r.iterations} | ${r.meanSeconds.toFixed(0)} | ${r.meets === null ? '–' : r.meets ? 'yes' : '**no**'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function writeReport(path: string, text: string): void {
+  writeFileAtomic(path, text);
+}
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
