@@ -1,0 +1,1348 @@
+/**
+ * WebAssembly (128-bit SIMD) kernels of the spiking MLP: forward (with or without tape), tangent (M channels)
+ * and adjoint passes, with the same floating-point operations in the same order as the TypeScript reference
+ * (src/networks/mlp.ts), so that results are bit-identical in float64.
+ *
+ * Order of work: sample by sample, layer by layer, and inside a layer tile by tile (8 neurons = 4 f64x2
+ * vectors) with the time loop innermost, so a tile's membrane potentials, counts and tangents stay in
+ * registers for all T steps. This is legal because layer l at step t only needs layer l − 1 at step t. Spikes
+ * travel between layers as bit masks per step ([T][words] u64, plus a mask of the −1 spikes when signed).
+ *
+ * Vectorisation never reassociates a sum: a sum over inputs into many outputs (z[o] += w[i][o]) is vectorised
+ * across the outputs o, so each output keeps the reference's summation order; the adjoint's Wᵀa is
+ * vectorised across the inputs with the untransposed weights. Layers are padded to an even width; padded
+ * neurons have zero weights and bias, never spike and carry zero tangents and adjoints.
+ *
+ * Memory is managed by the host (src/networks/wasm-kernel.ts): this module allocates nothing, keeps no state
+ * in globals, and reads everything from two host-written records, the network descriptor `net` and a job
+ * `job` (a sample range and pointers). Several instances may share one memory and run different sample
+ * ranges of one job concurrently. The layouts below must match wasm-kernel.ts.
+ */
+import { expVec } from './exp';
+
+export { expScalar, writeExpConstants } from './exp';
+
+// ---- network descriptor (bytes from `net`) -------------------------------------------------------------
+const D_L: usize = 0; // spiking layers
+const D_T: usize = 4;
+const D_DIN: usize = 8;
+const D_DOUT: usize = 12;
+const D_NP: usize = 16; // padded neurons over all spiking layers
+const D_LINEAR: usize = 20; // 1: linear readout, 0: spike-rate
+const D_SIGNED: usize = 24;
+const D_SUR: usize = 28; // surrogate: 0 none, 1 gaussian, 2 atan, 3 fast-sigmoid, 4 sigmoid
+const D_P: usize = 32; // parameters
+const D_PARAMS: usize = 36; // ptr f64[P], the parameter vector
+const D_BIAS: usize = 40; // ptr f64[Np], padded biases
+const D_RW: usize = 44; // parameter index of the readout weight [dOut][h]
+const D_RB: usize = 48; // parameter index of the readout bias
+const D_WTSIZE: usize = 52; // f64 count of the transposed padded weights (all layers)
+const D_WT: usize = 56; // ptr: transposed padded weights, layer l at wtIdx: [nIn][np]
+const D_WP: usize = 60; // ptr: row-padded weights, layer l at wpIdx: [n][nInPad]
+const D_LEAK: usize = 64; // f64
+const D_TH: usize = 72; // f64
+const D_SA: usize = 80; // f64 surrogate constants
+const D_SB: usize = 88;
+const D_SC: usize = 96;
+const D_N: usize = 104; // unpadded neurons over all spiking layers
+const D_MW: usize = 108; // u64 words of one step's spike masks (all layers; ×2 when signed)
+const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES = 288 bytes)
+const D_LAYERS: usize = 512;
+const LS: usize = 64;
+// per layer (bytes from net + D_LAYERS + l*LS)
+const L_N: usize = 0;
+const L_NP: usize = 4;
+const L_NIN: usize = 8;
+const L_NINP: usize = 12; // padded width of the layer below (d_in for layer 0)
+const L_OFF: usize = 16; // padded neuron offset
+const L_INOFF: usize = 20; // padded neuron offset of the layer below (0 for layer 0)
+const L_WT: usize = 24; // f64 index of the layer in the transposed weights
+const L_WP: usize = 28; // f64 index of the layer in the row-padded weights
+const L_WOFF: usize = 32; // parameter index of W_l
+const L_BOFF: usize = 36; // parameter index of B_l
+const L_UOFF: usize = 40; // unpadded neuron offset (hidden-rate arrays [batch][N])
+const L_MW: usize = 44; // word offset of the layer's spike mask in a step's mask row (−1 mask at + L_NW)
+const L_NW: usize = 48; // u64 words of the layer's mask
+
+// ---- job (bytes from `job`) ----------------------------------------------------------------------------
+const J_B0: usize = 0;
+const J_B1: usize = 4;
+const J_BATCH: usize = 8;
+const J_X: usize = 12; // f64[batch][dIn]
+const J_Y: usize = 16; // f64[batch][dOut]
+const J_TS: usize = 20; // tape spike masks u64[batch][T][MW], or 0
+const J_TG: usize = 24; // tape surrogate slopes f64[batch][T][Np]
+const J_RATES: usize = 28; // f64[batch][L] per-sample mean rates, or 0
+const J_SCR: usize = 32; // this thread's scratch
+const J_M: usize = 36;
+const J_DWT: usize = 40; // f64[M][wtSize] transposed padded weight tangents
+const J_DB: usize = 44; // f64[M][Np] padded bias tangents
+const J_DX: usize = 48; // f64[M][batch][dIn] or 0
+const J_START: usize = 52; // i32[M] first layer of each channel
+const J_DY: usize = 56; // f64[M][batch][dOut]
+const J_DP: usize = 60; // f64[M][P] parameter tangents
+const J_GY: usize = 64; // f64[batch][dOut]
+const J_GRAD: usize = 68; // f64[P] this thread's gradient
+const J_GWT: usize = 72; // f64[wtSize] this thread's transposed weight gradient
+const J_GX: usize = 76; // f64[batch][dIn]
+const J_GB: usize = 80; // f64[Np] this thread's padded bias gradient
+const J_HID: usize = 84; // f64[batch][N] time-averaged spikes of every neuron, or 0
+const J_HIDD: usize = 88; // f64[M][batch][N] their tangents, or 0
+const J_GH: usize = 92; // f64[batch][N] ∂L/∂(time-averaged spikes), or 0
+
+const ZERO = f64x2(0.0, 0.0);
+const ONE = f64x2(1.0, 1.0);
+const MONE = f64x2(-1.0, -1.0);
+
+// @ts-ignore: decorator
+@inline function li(p: usize, off: usize): i32 {
+  return load<i32>(p + off);
+}
+// @ts-ignore: decorator
+@inline function lp(p: usize, off: usize): usize {
+  return <usize>load<u32>(p + off);
+}
+// @ts-ignore: decorator
+@inline function layer(net: usize, l: i32): usize {
+  return net + D_LAYERS + <usize>l * LS;
+}
+
+/**
+ * Per-thread scratch (bytes from J_SCR), per sample: spike masks [T][MW] (when there is no tape), U_pre and
+ * slopes [T][Np], counts and the input current [Np]; tangents: dS [M][T][Np], dcnt and dZ₁ [M][Np]; adjoint:
+ * a and ∂L/∂S [T][Np] and six [Np] vectors. Region r starts at base + scratchOffset(net, M, r).
+ */
+const R_MASK = 0;
+const R_PRE = 1;
+const R_G = 2;
+const R_C = 3;
+const R_Z0 = 4;
+const R_DS = 5;
+const R_DC = 6;
+const R_DZ0 = 7;
+const R_A = 8;
+const R_GS = 9;
+const R_V = 10;
+const R_END = 11;
+
+function scratchOffset(net: usize, M: i32, region: i32): usize {
+  const T = <usize>li(net, D_T);
+  const NpB = <usize>li(net, D_NP) << 3;
+  const TNpB = T * NpB;
+  const MB = <usize>M;
+  let o: usize = 0;
+  if (region == R_MASK) return o;
+  o += (T * <usize>li(net, D_MW)) << 3;
+  if (region == R_PRE) return o;
+  o += TNpB;
+  if (region == R_G) return o;
+  o += TNpB;
+  if (region == R_C) return o;
+  o += NpB;
+  if (region == R_Z0) return o;
+  o += NpB;
+  if (region == R_DS) return o;
+  o += MB * TNpB;
+  if (region == R_DC) return o;
+  o += MB * NpB;
+  if (region == R_DZ0) return o;
+  o += MB * NpB;
+  if (region == R_A) return o;
+  o += TNpB;
+  if (region == R_GS) return o;
+  o += TNpB;
+  if (region == R_V) return o;
+  return o + 6 * NpB;
+}
+
+/** Scratch bytes one thread needs for M tangent channels (M = 0 for forward and vjp). */
+export function scratchBytes(net: usize, M: i32): i32 {
+  return <i32>scratchOffset(net, M, R_END) + 64;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Surrogate slopes
+// ---------------------------------------------------------------------------------------------------------
+
+/** Surrogate derivative d(x), x = U_pre − θ (kind: 1 gaussian, 2 atan, 3 fast sigmoid, 4 sigmoid). */
+// @ts-ignore: decorator
+@inline function surr(x: v128, kind: i32, sa: v128, sb: v128, K: usize): v128 {
+  if (kind == 1) {
+    // a * exp(b * x * x)
+    return f64x2.mul(sa, expVec(f64x2.mul(f64x2.mul(sb, x), x), K));
+  } else if (kind == 2) {
+    // (slope / 2) / (1 + (c x)(c x))
+    const cx = f64x2.mul(sb, x);
+    return f64x2.div(sa, f64x2.add(ONE, f64x2.mul(cx, cx)));
+  } else if (kind == 3) {
+    // 1 / (q q), q = 1 + slope |x|
+    const q = f64x2.add(ONE, f64x2.mul(sa, f64x2.abs(x)));
+    return f64x2.div(ONE, f64x2.mul(q, q));
+  } else {
+    // s = 1 / (1 + exp(-slope x)); slope s (1 − s)
+    const s = f64x2.div(ONE, f64x2.add(ONE, expVec(f64x2.mul(sb, x), K)));
+    return f64x2.mul(f64x2.mul(sa, s), f64x2.sub(ONE, s));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function slopeLoop(kind: i32, signed: bool, pre: usize, dst: usize, endB: usize, thV: v128, sa: v128, sb: v128, K: usize): void {
+  if (signed) {
+    // s'(U_pre − θ) + s'(−U_pre − θ)
+    for (let jb: usize = 0; jb < endB; jb += 16) {
+      const up = v128.load(pre + jb);
+      v128.store(dst + jb, f64x2.add(surr(f64x2.sub(up, thV), kind, sa, sb, K), surr(f64x2.sub(f64x2.neg(up), thV), kind, sa, sb, K)));
+    }
+  } else {
+    for (let jb: usize = 0; jb < endB; jb += 16) v128.store(dst + jb, surr(f64x2.sub(v128.load(pre + jb), thV), kind, sa, sb, K));
+  }
+}
+
+/** dst[0..n) = surrogate slopes at U_pre values pre[0..n) (n even; one branch-free loop per surrogate). */
+function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
+  const signed = li(net, D_SIGNED) != 0;
+  const kind = li(net, D_SUR);
+  const thV = f64x2.splat(load<f64>(net + D_TH));
+  const sa = f64x2.splat(load<f64>(net + D_SA));
+  const sb = f64x2.splat(load<f64>(net + D_SB));
+  const K = net + D_KTAB;
+  const endB = <usize>n << 3;
+  if (kind == 1) slopeLoop(1, signed, pre, dst, endB, thV, sa, sb, K);
+  else if (kind == 2) slopeLoop(2, signed, pre, dst, endB, thV, sa, sb, K);
+  else if (kind == 3) slopeLoop(3, signed, pre, dst, endB, thV, sa, sb, K);
+  else slopeLoop(4, signed, pre, dst, endB, thV, sa, sb, K);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Primal
+// ---------------------------------------------------------------------------------------------------------
+
+/** Adds column `wr` (s_i = ±1 when SIGNED) to the tile's accumulators. */
+// @ts-ignore: decorator
+@inline function spikeSign(ng: u64, bit: u64): v128 {
+  return f64x2.splat(((ng >> bit) & 1) != 0 ? -1.0 : 1.0);
+}
+
+/**
+ * V vectors (2V neurons from j0) of one layer, all T steps, membrane potentials and counts in registers:
+ *   Z[t] = B + Σ_{spiking i at t, ascending} s_i W[:, i]   (layer 0: the constant current Z₁)
+ *   U_pre = λU + Z, S = H(U_pre − θ) (±), U = U_pre − θS, cnt += S
+ * Spikes go to the layer's mask rows (OR into word j0 / 64), U_pre to `pre` rows when pre != 0.
+ */
+// @ts-ignore: decorator
+@inline function primalTile(
+  V: i32,
+  SIGNED: bool,
+  INPUT: bool,
+  T: i32,
+  j0: i32,
+  zsrc: usize,
+  wt: usize,
+  rowB: usize,
+  inMask: usize,
+  inNW: i32,
+  inNegB: usize,
+  maskRowB: usize,
+  outMask: usize,
+  outNegB: usize,
+  pre: usize,
+  preRowB: usize,
+  C: usize,
+  leakV: v128,
+  thV: v128,
+  nthV: v128,
+): void {
+  const jb = <usize>j0 << 3;
+  const shift = <u64>(j0 & 63);
+  const om = outMask + ((<usize>j0 >> 6) << 3);
+  let u0 = ZERO;
+  let u1 = ZERO;
+  let u2 = ZERO;
+  let u3 = ZERO;
+  let c0 = ZERO;
+  let c1 = ZERO;
+  let c2 = ZERO;
+  let c3 = ZERO;
+  let z0 = ZERO;
+  let z1 = ZERO;
+  let z2 = ZERO;
+  let z3 = ZERO;
+  const zs = zsrc + jb;
+  if (INPUT) {
+    z0 = v128.load(zs, 0);
+    if (V > 1) z1 = v128.load(zs, 16);
+    if (V > 2) {
+      z2 = v128.load(zs, 32);
+      z3 = v128.load(zs, 48);
+    }
+  }
+  const wj = wt + jb;
+  const pj = pre + jb;
+  for (let t = 0; t < T; t++) {
+    let a0 = z0;
+    let a1 = z1;
+    let a2 = z2;
+    let a3 = z3;
+    if (!INPUT) {
+      a0 = v128.load(zs, 0);
+      if (V > 1) a1 = v128.load(zs, 16);
+      if (V > 2) {
+        a2 = v128.load(zs, 32);
+        a3 = v128.load(zs, 48);
+      }
+      const mrow = inMask + <usize>t * maskRowB;
+      for (let w = 0; w < inNW; w++) {
+        let m = load<u64>(mrow + (<usize>w << 3));
+        let ng: u64 = 0;
+        if (SIGNED) {
+          // Both signs, in ascending input order.
+          ng = load<u64>(mrow + inNegB + (<usize>w << 3));
+          m |= ng;
+        }
+        const base = wj + (<usize>w << 6) * rowB;
+        while (m != 0) {
+          const bit = ctz<u64>(m);
+          m &= m - 1;
+          const wr = base + <usize>bit * rowB;
+          if (SIGNED) {
+            const sv = spikeSign(ng, bit);
+            a0 = f64x2.add(a0, f64x2.mul(sv, v128.load(wr, 0)));
+            if (V > 1) a1 = f64x2.add(a1, f64x2.mul(sv, v128.load(wr, 16)));
+            if (V > 2) {
+              a2 = f64x2.add(a2, f64x2.mul(sv, v128.load(wr, 32)));
+              a3 = f64x2.add(a3, f64x2.mul(sv, v128.load(wr, 48)));
+            }
+          } else {
+            // s_i = 1: z += w (the reference's `si === 1` branch).
+            a0 = f64x2.add(a0, v128.load(wr, 0));
+            if (V > 1) a1 = f64x2.add(a1, v128.load(wr, 16));
+            if (V > 2) {
+              a2 = f64x2.add(a2, v128.load(wr, 32));
+              a3 = f64x2.add(a3, v128.load(wr, 48));
+            }
+          }
+        }
+      }
+    }
+    // Neuron step.
+    const p0 = f64x2.add(f64x2.mul(leakV, u0), a0);
+    const p1 = f64x2.add(f64x2.mul(leakV, u1), a1);
+    const p2 = f64x2.add(f64x2.mul(leakV, u2), a2);
+    const p3 = f64x2.add(f64x2.mul(leakV, u3), a3);
+    const on0 = f64x2.ge(p0, thV);
+    const on1 = f64x2.ge(p1, thV);
+    const on2 = f64x2.ge(p2, thV);
+    const on3 = f64x2.ge(p3, thV);
+    let s0 = v128.and(on0, ONE);
+    let s1 = v128.and(on1, ONE);
+    let s2 = v128.and(on2, ONE);
+    let s3 = v128.and(on3, ONE);
+    let bits = i64x2.bitmask(on0);
+    if (V > 1) bits |= i64x2.bitmask(on1) << 2;
+    if (V > 2) bits |= (i64x2.bitmask(on2) << 4) | (i64x2.bitmask(on3) << 6);
+    const mq = om + <usize>t * maskRowB;
+    store<u64>(mq, load<u64>(mq) | (<u64>bits << shift));
+    if (SIGNED) {
+      const n0 = f64x2.le(p0, nthV);
+      const n1 = f64x2.le(p1, nthV);
+      const n2 = f64x2.le(p2, nthV);
+      const n3 = f64x2.le(p3, nthV);
+      s0 = v128.or(s0, v128.and(n0, MONE));
+      s1 = v128.or(s1, v128.and(n1, MONE));
+      s2 = v128.or(s2, v128.and(n2, MONE));
+      s3 = v128.or(s3, v128.and(n3, MONE));
+      let nb = i64x2.bitmask(n0);
+      if (V > 1) nb |= i64x2.bitmask(n1) << 2;
+      if (V > 2) nb |= (i64x2.bitmask(n2) << 4) | (i64x2.bitmask(n3) << 6);
+      const nq = mq + outNegB;
+      store<u64>(nq, load<u64>(nq) | (<u64>nb << shift));
+    }
+    u0 = f64x2.sub(p0, f64x2.mul(thV, s0));
+    c0 = f64x2.add(c0, s0);
+    if (V > 1) {
+      u1 = f64x2.sub(p1, f64x2.mul(thV, s1));
+      c1 = f64x2.add(c1, s1);
+    }
+    if (V > 2) {
+      u2 = f64x2.sub(p2, f64x2.mul(thV, s2));
+      u3 = f64x2.sub(p3, f64x2.mul(thV, s3));
+      c2 = f64x2.add(c2, s2);
+      c3 = f64x2.add(c3, s3);
+    }
+    if (pre != 0) {
+      const pr = pj + <usize>t * preRowB;
+      v128.store(pr, p0, 0);
+      if (V > 1) v128.store(pr, p1, 16);
+      if (V > 2) {
+        v128.store(pr, p2, 32);
+        v128.store(pr, p3, 48);
+      }
+    }
+  }
+  const cj = C + jb;
+  v128.store(cj, c0, 0);
+  if (V > 1) v128.store(cj, c1, 16);
+  if (V > 2) {
+    v128.store(cj, c2, 32);
+    v128.store(cj, c3, 48);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function primalLayerT(SIGNED: bool, INPUT: bool, net: usize, l: i32, Z0: usize, mask: usize, pre: usize, C: usize): void {
+  const ly = layer(net, l);
+  const T = li(net, D_T);
+  const np = li(ly, L_NP);
+  const Np = li(net, D_NP);
+  const offB = <usize>li(ly, L_OFF) << 3;
+  const th = load<f64>(net + D_TH);
+  const leakV = f64x2.splat(load<f64>(net + D_LEAK));
+  const thV = f64x2.splat(th);
+  const nthV = f64x2.splat(-th);
+  const maskRowB = <usize>li(net, D_MW) << 3;
+  const nw = li(ly, L_NW);
+  const outMask = mask + (<usize>li(ly, L_MW) << 3);
+  const outNegB = <usize>nw << 3;
+  let inMask: usize = 0;
+  let inNW = 0;
+  let inNegB: usize = 0;
+  let zsrc = Z0;
+  if (!INPUT) {
+    const lb = layer(net, l - 1);
+    inNW = li(lb, L_NW);
+    inMask = mask + (<usize>li(lb, L_MW) << 3);
+    inNegB = <usize>inNW << 3;
+    zsrc = lp(net, D_BIAS) + offB;
+  }
+  const wt = lp(net, D_WT) + (<usize>li(ly, L_WT) << 3);
+  const rowB = <usize>np << 3;
+  const preL = pre != 0 ? pre + offB : 0;
+  const preRowB = <usize>Np << 3;
+  const Cl = C + offB;
+  let j = 0;
+  for (; j + 8 <= np; j += 8) {
+    primalTile(4, SIGNED, INPUT, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
+  }
+  if (j + 4 <= np) {
+    primalTile(2, SIGNED, INPUT, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
+    j += 4;
+  }
+  if (j < np) {
+    primalTile(1, SIGNED, INPUT, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
+  }
+}
+
+/** All T steps of layer l: spike masks (cleared by the caller), U_pre (if pre != 0) and counts. */
+function primalLayer(net: usize, l: i32, Z0: usize, mask: usize, pre: usize, C: usize): void {
+  if (li(net, D_SIGNED) != 0) {
+    if (l == 0) primalLayerT(true, true, net, l, Z0, mask, pre, C);
+    else primalLayerT(true, false, net, l, Z0, mask, pre, C);
+  } else {
+    if (l == 0) primalLayerT(false, true, net, l, Z0, mask, pre, C);
+    else primalLayerT(false, false, net, l, Z0, mask, pre, C);
+  }
+}
+
+/** Layer 0's constant current Z[0..np0) = B₁ + W₁ x_b (summed over inputs in order, vectorised over outputs). */
+function inputCurrent(net: usize, xb: usize, Z: usize): void {
+  const ly = layer(net, 0);
+  const np = li(ly, L_NP);
+  const dIn = li(net, D_DIN);
+  const bias = lp(net, D_BIAS);
+  const wt = lp(net, D_WT);
+  const rowB = <usize>np << 3;
+  for (let j = 0; j < np; j += 2) {
+    const jb = <usize>j << 3;
+    let acc = v128.load(bias + jb);
+    for (let i = 0; i < dIn; i++) {
+      acc = f64x2.add(acc, f64x2.mul(v128.load(wt + <usize>i * rowB + jb), v128.load64_splat(xb + (<usize>i << 3))));
+    }
+    v128.store(Z + jb, acc);
+  }
+}
+
+/** The primal pass of one sample: masks [T][MW] (zeroed here), U_pre [T][Np] (if pre != 0), counts C. */
+function primalSample(net: usize, xb: usize, Z0: usize, mask: usize, pre: usize, C: usize): void {
+  const L = li(net, D_L);
+  memory.fill(mask, 0, <usize>(li(net, D_T) * li(net, D_MW)) << 3);
+  inputCurrent(net, xb, Z0);
+  for (let l = 0; l < L; l++) primalLayer(net, l, Z0, mask, pre, C);
+}
+
+/** dst[uoff_l + j] = cnt[off_l + j] / T for every layer (time-averaged spikes, unpadded [N]). */
+function hiddenRates(net: usize, C: usize, dst: usize): void {
+  const L = li(net, D_L);
+  const T = <f64>li(net, D_T);
+  for (let l = 0; l < L; l++) {
+    const ly = layer(net, l);
+    const n = li(ly, L_N);
+    const src = C + (<usize>li(ly, L_OFF) << 3);
+    const d = dst + (<usize>li(ly, L_UOFF) << 3);
+    for (let j = 0; j < n; j++) store<f64>(d + (<usize>j << 3), load<f64>(src + (<usize>j << 3)) / T);
+  }
+}
+
+/** y_b from the spike counts of the last layer (scalar, the reference's order). */
+function readout(net: usize, C: usize, yb: usize): void {
+  const L = li(net, D_L);
+  const T = <f64>li(net, D_T);
+  const dOut = li(net, D_DOUT);
+  const ly = layer(net, L - 1);
+  const last = C + (<usize>li(ly, L_OFF) << 3);
+  if (li(net, D_LINEAR) == 0) {
+    for (let o = 0; o < dOut; o++) store<f64>(yb + (<usize>o << 3), load<f64>(last + (<usize>o << 3)) / T);
+    return;
+  }
+  const p = lp(net, D_PARAMS);
+  const h = li(ly, L_N);
+  const rw = p + (<usize>li(net, D_RW) << 3);
+  const rb = p + (<usize>li(net, D_RB) << 3);
+  for (let o = 0; o < dOut; o++) {
+    let acc: f64 = 0;
+    const row = rw + (<usize>(o * h) << 3);
+    for (let i = 0; i < h; i++) acc += load<f64>(row + (<usize>i << 3)) * load<f64>(last + (<usize>i << 3));
+    store<f64>(yb + (<usize>o << 3), acc / T + load<f64>(rb + (<usize>o << 3)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Forward
+// ---------------------------------------------------------------------------------------------------------
+
+/** Samples [b0, b1) of y = f(θ, x), with the tape (J_TS != 0) and per-sample rates (J_RATES != 0). */
+export function forward(net: usize, job: usize): void {
+  const L = li(net, D_L);
+  const T = li(net, D_T);
+  const dIn = li(net, D_DIN);
+  const dOut = li(net, D_DOUT);
+  const Np = li(net, D_NP);
+  const x = lp(job, J_X);
+  const y = lp(job, J_Y);
+  const tS = lp(job, J_TS);
+  const tG = lp(job, J_TG);
+  const rates = lp(job, J_RATES);
+  const hid = lp(job, J_HID);
+  const scr = lp(job, J_SCR);
+  const sMask = scr + scratchOffset(net, 0, R_MASK);
+  const sPre = scr + scratchOffset(net, 0, R_PRE);
+  const sC = scr + scratchOffset(net, 0, R_C);
+  const sZ0 = scr + scratchOffset(net, 0, R_Z0);
+  const maskB = <usize>(T * li(net, D_MW)) << 3;
+  const TNp = T * Np;
+  const b1 = li(job, J_B1);
+  for (let b = li(job, J_B0); b < b1; b++) {
+    const mask = tS != 0 ? tS + <usize>b * maskB : sMask;
+    primalSample(net, x + (<usize>(b * dIn) << 3), sZ0, mask, tS != 0 ? sPre : 0, sC);
+    if (tS != 0) slopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp);
+    readout(net, sC, y + (<usize>(b * dOut) << 3));
+    if (hid != 0) hiddenRates(net, sC, hid + (<usize>(b * li(net, D_N)) << 3));
+    if (rates != 0) {
+      for (let l = 0; l < L; l++) {
+        const ly = layer(net, l);
+        const n = li(ly, L_N);
+        const cl = sC + (<usize>li(ly, L_OFF) << 3);
+        let a: f64 = 0;
+        for (let j = 0; j < n; j++) a += abs<f64>(load<f64>(cl + (<usize>j << 3)));
+        store<f64>(rates + (<usize>(b * L + l) << 3), a / <f64>(T * n));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tangent
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * V vectors (from j0) of channel m's tangent in one layer, all T steps, dU and dcnt in registers:
+ *   dZ[t] = dB + Σ_{spiking i} s_i dW[:, i] + Σ_{i: dS_i[t] != 0} dS_i[t] W[:, i]   (the reference's order;
+ *           layer 0: the constant dZ₁), dU = λ dU + dZ, dS = g dU, dcnt += dS.
+ */
+// @ts-ignore: decorator
+@inline function tangentTile(
+  V: i32,
+  SIGNED: bool,
+  INPUT: bool,
+  T: i32,
+  j0: i32,
+  dsrc: usize,
+  dwt: usize,
+  wt: usize,
+  rowB: usize,
+  inMask: usize,
+  inNW: i32,
+  inNegB: usize,
+  maskRowB: usize,
+  dsPrev: usize,
+  nIn: i32,
+  dense: bool,
+  G: usize,
+  DS: usize,
+  rowNpB: usize,
+  DC: usize,
+  leakV: v128,
+): void {
+  const jb = <usize>j0 << 3;
+  let d0 = ZERO;
+  let d1 = ZERO;
+  let d2 = ZERO;
+  let d3 = ZERO;
+  let c0 = ZERO;
+  let c1 = ZERO;
+  let c2 = ZERO;
+  let c3 = ZERO;
+  let z0 = ZERO;
+  let z1 = ZERO;
+  let z2 = ZERO;
+  let z3 = ZERO;
+  const zs = dsrc + jb;
+  if (INPUT) {
+    z0 = v128.load(zs, 0);
+    if (V > 1) z1 = v128.load(zs, 16);
+    if (V > 2) {
+      z2 = v128.load(zs, 32);
+      z3 = v128.load(zs, 48);
+    }
+  }
+  const dj = dwt + jb;
+  const wj = wt + jb;
+  const gj = G + jb;
+  const sj = DS + jb;
+  for (let t = 0; t < T; t++) {
+    let a0 = z0;
+    let a1 = z1;
+    let a2 = z2;
+    let a3 = z3;
+    if (!INPUT) {
+      a0 = v128.load(zs, 0);
+      if (V > 1) a1 = v128.load(zs, 16);
+      if (V > 2) {
+        a2 = v128.load(zs, 32);
+        a3 = v128.load(zs, 48);
+      }
+      const mrow = inMask + <usize>t * maskRowB;
+      for (let w = 0; w < inNW; w++) {
+        let m = load<u64>(mrow + (<usize>w << 3));
+        let ng: u64 = 0;
+        if (SIGNED) {
+          // Both signs, in ascending input order.
+          ng = load<u64>(mrow + inNegB + (<usize>w << 3));
+          m |= ng;
+        }
+        const base = dj + (<usize>w << 6) * rowB;
+        while (m != 0) {
+          const bit = ctz<u64>(m);
+          m &= m - 1;
+          const wr = base + <usize>bit * rowB;
+          if (SIGNED) {
+            const sv = spikeSign(ng, bit);
+            a0 = f64x2.add(a0, f64x2.mul(sv, v128.load(wr, 0)));
+            if (V > 1) a1 = f64x2.add(a1, f64x2.mul(sv, v128.load(wr, 16)));
+            if (V > 2) {
+              a2 = f64x2.add(a2, f64x2.mul(sv, v128.load(wr, 32)));
+              a3 = f64x2.add(a3, f64x2.mul(sv, v128.load(wr, 48)));
+            }
+          } else {
+            // s_i = 1 and 1 · dW = dW exactly.
+            a0 = f64x2.add(a0, v128.load(wr, 0));
+            if (V > 1) a1 = f64x2.add(a1, v128.load(wr, 16));
+            if (V > 2) {
+              a2 = f64x2.add(a2, v128.load(wr, 32));
+              a3 = f64x2.add(a3, v128.load(wr, 48));
+            }
+          }
+        }
+      }
+      if (dense) {
+        const dp = dsPrev + <usize>t * rowNpB;
+        for (let i = 0; i < nIn; i++) {
+          const d = load<f64>(dp + (<usize>i << 3));
+          if (d == 0) continue;
+          const dv = f64x2.splat(d);
+          const wr = wj + <usize>i * rowB;
+          a0 = f64x2.add(a0, f64x2.mul(dv, v128.load(wr, 0)));
+          if (V > 1) a1 = f64x2.add(a1, f64x2.mul(dv, v128.load(wr, 16)));
+          if (V > 2) {
+            a2 = f64x2.add(a2, f64x2.mul(dv, v128.load(wr, 32)));
+            a3 = f64x2.add(a3, f64x2.mul(dv, v128.load(wr, 48)));
+          }
+        }
+      }
+    }
+    const gr = gj + <usize>t * rowNpB;
+    const sr = sj + <usize>t * rowNpB;
+    d0 = f64x2.add(f64x2.mul(leakV, d0), a0);
+    const s0 = f64x2.mul(v128.load(gr, 0), d0);
+    v128.store(sr, s0, 0);
+    c0 = f64x2.add(c0, s0);
+    if (V > 1) {
+      d1 = f64x2.add(f64x2.mul(leakV, d1), a1);
+      const s1 = f64x2.mul(v128.load(gr, 16), d1);
+      v128.store(sr, s1, 16);
+      c1 = f64x2.add(c1, s1);
+    }
+    if (V > 2) {
+      d2 = f64x2.add(f64x2.mul(leakV, d2), a2);
+      d3 = f64x2.add(f64x2.mul(leakV, d3), a3);
+      const s2 = f64x2.mul(v128.load(gr, 32), d2);
+      const s3 = f64x2.mul(v128.load(gr, 48), d3);
+      v128.store(sr, s2, 32);
+      v128.store(sr, s3, 48);
+      c2 = f64x2.add(c2, s2);
+      c3 = f64x2.add(c3, s3);
+    }
+  }
+  const cj = DC + jb;
+  v128.store(cj, c0, 0);
+  if (V > 1) v128.store(cj, c1, 16);
+  if (V > 2) {
+    v128.store(cj, c2, 32);
+    v128.store(cj, c3, 48);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tangentLayerT(
+  SIGNED: bool,
+  INPUT: bool,
+  net: usize,
+  l: i32,
+  dsrc: usize,
+  dwtM: usize,
+  dense: bool,
+  mask: usize,
+  G: usize,
+  DS: usize,
+  DC: usize,
+): void {
+  const ly = layer(net, l);
+  const T = li(net, D_T);
+  const np = li(ly, L_NP);
+  const Np = li(net, D_NP);
+  const offB = <usize>li(ly, L_OFF) << 3;
+  const leakV = f64x2.splat(load<f64>(net + D_LEAK));
+  const maskRowB = <usize>li(net, D_MW) << 3;
+  const rowNpB = <usize>Np << 3;
+  let inMask: usize = 0;
+  let inNW = 0;
+  let inNegB: usize = 0;
+  let nIn = 0;
+  let dsPrev: usize = 0;
+  if (!INPUT) {
+    const lb = layer(net, l - 1);
+    inNW = li(lb, L_NW);
+    inMask = mask + (<usize>li(lb, L_MW) << 3);
+    inNegB = <usize>inNW << 3;
+    nIn = li(ly, L_NIN);
+    dsPrev = DS + (<usize>li(ly, L_INOFF) << 3);
+  }
+  const wtIdx = <usize>li(ly, L_WT) << 3;
+  const wt = lp(net, D_WT) + wtIdx;
+  const dwt = dwtM + wtIdx;
+  const rowB = <usize>np << 3;
+  const Gl = G + offB;
+  const DSl = DS + offB;
+  const DCl = DC + offB;
+  let j = 0;
+  for (; j + 8 <= np; j += 8) {
+    tangentTile(4, SIGNED, INPUT, T, j, dsrc, dwt, wt, rowB, inMask, inNW, inNegB, maskRowB, dsPrev, nIn, dense, Gl, DSl, rowNpB, DCl, leakV);
+  }
+  if (j + 4 <= np) {
+    tangentTile(2, SIGNED, INPUT, T, j, dsrc, dwt, wt, rowB, inMask, inNW, inNegB, maskRowB, dsPrev, nIn, dense, Gl, DSl, rowNpB, DCl, leakV);
+    j += 4;
+  }
+  if (j < np) {
+    tangentTile(1, SIGNED, INPUT, T, j, dsrc, dwt, wt, rowB, inMask, inNW, inNegB, maskRowB, dsPrev, nIn, dense, Gl, DSl, rowNpB, DCl, leakV);
+  }
+}
+
+/** Channel tangent of layer l for all T steps (dsrc: dZ₁ for layer 0, else the channel's padded dB of the layer). */
+function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool, mask: usize, G: usize, DS: usize, DC: usize): void {
+  if (li(net, D_SIGNED) != 0) {
+    if (l == 0) tangentLayerT(true, true, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
+    else tangentLayerT(true, false, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
+  } else {
+    if (l == 0) tangentLayerT(false, true, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
+    else tangentLayerT(false, false, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
+  }
+}
+
+/** Prepare the tangent inputs shared by all threads: dwt [M][wtSize] (transposed, padded) and dB [M][Np]. */
+export function prepareTangents(net: usize, job: usize): void {
+  const L = li(net, D_L);
+  const P = li(net, D_P);
+  const Np = li(net, D_NP);
+  const wtSize = li(net, D_WTSIZE);
+  const M = li(job, J_M);
+  const dP = lp(job, J_DP);
+  const dwt = lp(job, J_DWT);
+  const dB = lp(job, J_DB);
+  const start = lp(job, J_START);
+  memory.fill(dB, 0, <usize>(M * Np) << 3);
+  for (let m = 0; m < M; m++) {
+    const pm = dP + (<usize>(m * P) << 3);
+    const st = load<i32>(start + (<usize>m << 2));
+    for (let l = 0; l < L; l++) {
+      if (st > l) continue;
+      const ly = layer(net, l);
+      const n = li(ly, L_N);
+      const np = li(ly, L_NP);
+      const nIn = li(ly, L_NIN);
+      const src = pm + (<usize>li(ly, L_WOFF) << 3);
+      const dst = dwt + (<usize>(m * wtSize + li(ly, L_WT)) << 3);
+      for (let o = 0; o < np; o++) {
+        for (let i = 0; i < nIn; i++) {
+          store<f64>(dst + (<usize>(i * np + o) << 3), o < n ? load<f64>(src + (<usize>(o * nIn + i) << 3)) : 0.0);
+        }
+      }
+      const bsrc = pm + (<usize>li(ly, L_BOFF) << 3);
+      const bdst = dB + (<usize>(m * Np + li(ly, L_OFF)) << 3);
+      for (let o = 0; o < n; o++) store<f64>(bdst + (<usize>o << 3), load<f64>(bsrc + (<usize>o << 3)));
+    }
+  }
+}
+
+/** Samples [b0, b1) of the forward mode pass along M channels (see MlpKernel.jvp). */
+export function jvp(net: usize, job: usize): void {
+  const L = li(net, D_L);
+  const T = li(net, D_T);
+  const dIn = li(net, D_DIN);
+  const dOut = li(net, D_DOUT);
+  const Np = li(net, D_NP);
+  const P = li(net, D_P);
+  const wtSize = li(net, D_WTSIZE);
+  const wtBase = lp(net, D_WT);
+  const x = lp(job, J_X);
+  const y = lp(job, J_Y);
+  const batch = li(job, J_BATCH);
+  const M = li(job, J_M);
+  const dwtBase = lp(job, J_DWT);
+  const dBBase = lp(job, J_DB);
+  const dx = lp(job, J_DX);
+  const start = lp(job, J_START);
+  const dy = lp(job, J_DY);
+  const dP = lp(job, J_DP);
+  const hid = lp(job, J_HID);
+  const hidd = lp(job, J_HIDD);
+  const scr = lp(job, J_SCR);
+  const sMask = scr + scratchOffset(net, M, R_MASK);
+  const sPre = scr + scratchOffset(net, M, R_PRE);
+  const sG = scr + scratchOffset(net, M, R_G);
+  const sC = scr + scratchOffset(net, M, R_C);
+  const sZ0 = scr + scratchOffset(net, M, R_Z0);
+  const sDS = scr + scratchOffset(net, M, R_DS);
+  const sDC = scr + scratchOffset(net, M, R_DC);
+  const sDZ0 = scr + scratchOffset(net, M, R_DZ0);
+  const NpB = <usize>Np << 3;
+  const TNp = T * Np;
+  const TNpB = <usize>TNp << 3;
+  const ly0 = layer(net, 0);
+  const np0 = li(ly0, L_NP);
+  const rowB0 = <usize>np0 << 3;
+  const b1 = li(job, J_B1);
+  for (let b = li(job, J_B0); b < b1; b++) {
+    const xb = x + (<usize>(b * dIn) << 3);
+    primalSample(net, xb, sZ0, sMask, sPre, sC);
+    slopes(net, sPre, sG, TNp);
+    memory.fill(sDC, 0, <usize>M * NpB);
+    // Tangent of the constant current: dB + dW x (+ W dx).
+    for (let m = 0; m < M; m++) {
+      if (load<i32>(start + (<usize>m << 2)) > 0) continue;
+      const dB = dBBase + <usize>m * NpB;
+      const dwt = dwtBase + (<usize>(m * wtSize) << 3);
+      const dz = sDZ0 + <usize>m * NpB;
+      const dxb = dx != 0 ? dx + (<usize>((m * batch + b) * dIn) << 3) : 0;
+      for (let j = 0; j < np0; j += 2) {
+        const jb = <usize>j << 3;
+        let acc = v128.load(dB + jb);
+        for (let i = 0; i < dIn; i++) {
+          acc = f64x2.add(acc, f64x2.mul(v128.load(dwt + <usize>i * rowB0 + jb), v128.load64_splat(xb + (<usize>i << 3))));
+        }
+        if (dxb != 0) {
+          for (let i = 0; i < dIn; i++) {
+            acc = f64x2.add(acc, f64x2.mul(v128.load(wtBase + <usize>i * rowB0 + jb), v128.load64_splat(dxb + (<usize>i << 3))));
+          }
+        }
+        v128.store(dz + jb, acc);
+      }
+    }
+    for (let l = 0; l < L; l++) {
+      const offB = <usize>li(layer(net, l), L_OFF) << 3;
+      for (let m = 0; m < M; m++) {
+        const st = load<i32>(start + (<usize>m << 2));
+        if (st > l) continue;
+        const dsrc = l == 0 ? sDZ0 + <usize>m * NpB : dBBase + <usize>m * NpB + offB;
+        tangentLayer(net, l, dsrc, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB);
+      }
+    }
+    readout(net, sC, y + (<usize>(b * dOut) << 3));
+    if (hid != 0) {
+      const N = li(net, D_N);
+      hiddenRates(net, sC, hid + (<usize>(b * N) << 3));
+      for (let m = 0; m < M; m++) hiddenRates(net, sDC + <usize>m * NpB, hidd + (<usize>((m * batch + b) * N) << 3));
+    }
+    readoutTangent(net, sC, sDC, dP, M, start, dy, b, batch, Np, P);
+  }
+}
+
+function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, start: usize, dy: usize, b: i32, batch: i32, Np: i32, P: i32): void {
+  const L = li(net, D_L);
+  const Lm = L - 1;
+  const T = <f64>li(net, D_T);
+  const dOut = li(net, D_DOUT);
+  const ly = layer(net, Lm);
+  const lastOff = li(ly, L_OFF);
+  const h = li(ly, L_N);
+  const linear = li(net, D_LINEAR) != 0;
+  const p = lp(net, D_PARAMS);
+  const rwOff = li(net, D_RW);
+  const rbOff = li(net, D_RB);
+  const last = C + (<usize>lastOff << 3);
+  for (let m = 0; m < M; m++) {
+    const out = dy + (<usize>((m * batch + b) * dOut) << 3);
+    const dl = DC + (<usize>(m * Np + lastOff) << 3);
+    const live = load<i32>(start + (<usize>m << 2)) <= Lm;
+    if (!linear) {
+      for (let o = 0; o < dOut; o++) store<f64>(out + (<usize>o << 3), live ? load<f64>(dl + (<usize>o << 3)) / T : 0.0);
+      continue;
+    }
+    const pm = dP + (<usize>(m * P) << 3);
+    for (let o = 0; o < dOut; o++) {
+      const row = <usize>(rwOff + o * h) << 3;
+      let acc: f64 = 0;
+      for (let i = 0; i < h; i++) acc += load<f64>(pm + row + (<usize>i << 3)) * load<f64>(last + (<usize>i << 3));
+      if (live) for (let i = 0; i < h; i++) acc += load<f64>(p + row + (<usize>i << 3)) * load<f64>(dl + (<usize>i << 3));
+      store<f64>(out + (<usize>o << 3), acc / T + load<f64>(pm + (<usize>(rbOff + o) << 3)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Adjoint
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * V vectors (from j0) of a_l for all steps, t = T−1 … 0, in registers: a = ∂L/∂S · g + λ a (stored to A
+ * rows when A != 0), the padded bias gradient gB += a, and (layer 0) Σ_t a into A0.
+ */
+// @ts-ignore: decorator
+@inline function adjointTile(
+  V: i32,
+  T: i32,
+  j0: i32,
+  gsConst: bool,
+  gsrc: usize,
+  G: usize,
+  A: usize,
+  rowNpB: usize,
+  gB: usize,
+  A0: usize,
+  leakV: v128,
+): void {
+  const jb = <usize>j0 << 3;
+  let a0 = ZERO;
+  let a1 = ZERO;
+  let a2 = ZERO;
+  let a3 = ZERO;
+  const gbj = gB + jb;
+  let b0 = v128.load(gbj, 0);
+  let b1 = ZERO;
+  let b2 = ZERO;
+  let b3 = ZERO;
+  if (V > 1) b1 = v128.load(gbj, 16);
+  if (V > 2) {
+    b2 = v128.load(gbj, 32);
+    b3 = v128.load(gbj, 48);
+  }
+  let s0 = ZERO;
+  let s1 = ZERO;
+  let s2 = ZERO;
+  let s3 = ZERO;
+  let g0 = ZERO;
+  let g1 = ZERO;
+  let g2 = ZERO;
+  let g3 = ZERO;
+  const gsj = gsrc + jb;
+  if (gsConst) {
+    g0 = v128.load(gsj, 0);
+    if (V > 1) g1 = v128.load(gsj, 16);
+    if (V > 2) {
+      g2 = v128.load(gsj, 32);
+      g3 = v128.load(gsj, 48);
+    }
+  }
+  const Gj = G + jb;
+  const Aj = A + jb;
+  for (let t = T - 1; t >= 0; t--) {
+    const row = <usize>t * rowNpB;
+    if (!gsConst) {
+      const q = gsj + row;
+      g0 = v128.load(q, 0);
+      if (V > 1) g1 = v128.load(q, 16);
+      if (V > 2) {
+        g2 = v128.load(q, 32);
+        g3 = v128.load(q, 48);
+      }
+    }
+    const gr = Gj + row;
+    a0 = f64x2.add(f64x2.mul(g0, v128.load(gr, 0)), f64x2.mul(leakV, a0));
+    b0 = f64x2.add(b0, a0);
+    s0 = f64x2.add(s0, a0);
+    if (V > 1) {
+      a1 = f64x2.add(f64x2.mul(g1, v128.load(gr, 16)), f64x2.mul(leakV, a1));
+      b1 = f64x2.add(b1, a1);
+      s1 = f64x2.add(s1, a1);
+    }
+    if (V > 2) {
+      a2 = f64x2.add(f64x2.mul(g2, v128.load(gr, 32)), f64x2.mul(leakV, a2));
+      a3 = f64x2.add(f64x2.mul(g3, v128.load(gr, 48)), f64x2.mul(leakV, a3));
+      b2 = f64x2.add(b2, a2);
+      b3 = f64x2.add(b3, a3);
+      s2 = f64x2.add(s2, a2);
+      s3 = f64x2.add(s3, a3);
+    }
+    if (A != 0) {
+      const ar = Aj + row;
+      v128.store(ar, a0, 0);
+      if (V > 1) v128.store(ar, a1, 16);
+      if (V > 2) {
+        v128.store(ar, a2, 32);
+        v128.store(ar, a3, 48);
+      }
+    }
+  }
+  v128.store(gbj, b0, 0);
+  if (V > 1) v128.store(gbj, b1, 16);
+  if (V > 2) {
+    v128.store(gbj, b2, 32);
+    v128.store(gbj, b3, 48);
+  }
+  if (A0 != 0) {
+    const q = A0 + jb;
+    v128.store(q, s0, 0);
+    if (V > 1) v128.store(q, s1, 16);
+    if (V > 2) {
+      v128.store(q, s2, 32);
+      v128.store(q, s3, 48);
+    }
+  }
+}
+
+/**
+ * V vectors (2V inputs from i0) of ∂L/∂S_{l−1}[t] = Wᵀ a (+ ∂L/∂r_{l−1}/T): acc = 0; acc += W[o][i] a[o]
+ * for o ascending, vectorised across inputs on the row-padded weights (each input keeps the reference's order).
+ */
+// @ts-ignore: decorator
+@inline function backTile(V: i32, i0: i32, wp: usize, rowB: usize, a: usize, n: i32, out: usize, gh: usize): void {
+  const ib = <usize>i0 << 3;
+  let a0 = ZERO;
+  let a1 = ZERO;
+  let a2 = ZERO;
+  let a3 = ZERO;
+  let a4 = ZERO;
+  let a5 = ZERO;
+  let a6 = ZERO;
+  let a7 = ZERO;
+  const wi = wp + ib;
+  for (let o = 0; o < n; o++) {
+    const av = v128.load64_splat(a + (<usize>o << 3));
+    const w = wi + <usize>o * rowB;
+    a0 = f64x2.add(a0, f64x2.mul(v128.load(w, 0), av));
+    if (V > 1) a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), av));
+    if (V > 2) {
+      a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), av));
+      a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), av));
+    }
+    if (V > 4) {
+      a4 = f64x2.add(a4, f64x2.mul(v128.load(w, 64), av));
+      a5 = f64x2.add(a5, f64x2.mul(v128.load(w, 80), av));
+      a6 = f64x2.add(a6, f64x2.mul(v128.load(w, 96), av));
+      a7 = f64x2.add(a7, f64x2.mul(v128.load(w, 112), av));
+    }
+  }
+  if (gh != 0) {
+    // The reference adds Wᵀa to ∂L/∂S already holding ∂L/∂r / T.
+    const g = gh + ib;
+    a0 = f64x2.add(v128.load(g, 0), a0);
+    if (V > 1) a1 = f64x2.add(v128.load(g, 16), a1);
+    if (V > 2) {
+      a2 = f64x2.add(v128.load(g, 32), a2);
+      a3 = f64x2.add(v128.load(g, 48), a3);
+    }
+    if (V > 4) {
+      a4 = f64x2.add(v128.load(g, 64), a4);
+      a5 = f64x2.add(v128.load(g, 80), a5);
+      a6 = f64x2.add(v128.load(g, 96), a6);
+      a7 = f64x2.add(v128.load(g, 112), a7);
+    }
+  }
+  const ob = out + ib;
+  v128.store(ob, a0, 0);
+  if (V > 1) v128.store(ob, a1, 16);
+  if (V > 2) {
+    v128.store(ob, a2, 32);
+    v128.store(ob, a3, 48);
+  }
+  if (V > 4) {
+    v128.store(ob, a4, 64);
+    v128.store(ob, a5, 80);
+    v128.store(ob, a6, 96);
+    v128.store(ob, a7, 112);
+  }
+}
+
+/**
+ * Samples [b0, b1) of the adjoint pass: accumulates into this thread's J_GRAD (parameters, with the bias
+ * gradients kept padded in J_GB and the hidden weights transposed in J_GWT until `finishVjp`) and writes
+ * ∂L/∂x of its samples to J_GX.
+ */
+export function vjp(net: usize, job: usize): void {
+  const L = li(net, D_L);
+  const T = li(net, D_T);
+  const dIn = li(net, D_DIN);
+  const dOut = li(net, D_DOUT);
+  const Np = li(net, D_NP);
+  const MW = li(net, D_MW);
+  const signed = li(net, D_SIGNED) != 0;
+  const linear = li(net, D_LINEAR) != 0;
+  const leakV = f64x2.splat(load<f64>(net + D_LEAK));
+  const Tf = <f64>T;
+  const p = lp(net, D_PARAMS);
+  const wpBase = lp(net, D_WP);
+  const x = lp(job, J_X);
+  const tS = lp(job, J_TS);
+  const tG = lp(job, J_TG);
+  const gy = lp(job, J_GY);
+  const grad = lp(job, J_GRAD);
+  const gwtBase = lp(job, J_GWT);
+  const gx = lp(job, J_GX);
+  const gB = lp(job, J_GB);
+  const gh = lp(job, J_GH);
+  const Nu = li(net, D_N);
+  const scr = lp(job, J_SCR);
+  const sA = scr + scratchOffset(net, 0, R_A);
+  const sGS = scr + scratchOffset(net, 0, R_GS);
+  const NpB = <usize>Np << 3;
+  const TNpB = <usize>T * NpB;
+  const maskRowB = <usize>MW << 3;
+  const A0 = scr + scratchOffset(net, 0, R_V);
+  const RATE = A0 + NpB;
+  const COUT = RATE + NpB;
+  const GHT = COUT + NpB; // ∂L/∂r / T of the sample, padded
+  const CG = GHT + NpB; // the last layer's ∂L/∂S with it
+  const last = L - 1;
+  const lyLast = layer(net, last);
+  const lastOffB = <usize>li(lyLast, L_OFF) << 3;
+  const hLast = li(lyLast, L_N);
+  const rwOff = li(net, D_RW);
+  const rbOff = li(net, D_RB);
+  const ly0 = layer(net, 0);
+  const n0 = li(ly0, L_N);
+  const w0 = li(ly0, L_WOFF);
+  const b1 = li(job, J_B1);
+  for (let b = li(job, J_B0); b < b1; b++) {
+    const gyb = gy + (<usize>(b * dOut) << 3);
+    const mask = tS + <usize>(b * T) * maskRowB;
+    const G = tG + <usize>b * TNpB;
+    memory.fill(COUT, 0, NpB);
+    if (linear) {
+      // rate_i = Σ_t s_i[t] (small integers: exact in any order).
+      memory.fill(RATE, 0, NpB);
+      const mw = li(lyLast, L_MW);
+      const nw = li(lyLast, L_NW);
+      for (let t = 0; t < T; t++) {
+        const mrow = mask + <usize>t * maskRowB + (<usize>mw << 3);
+        for (let w = 0; w < nw; w++) {
+          let m = load<u64>(mrow + (<usize>w << 3));
+          while (m != 0) {
+            const q = RATE + ((<usize>(w << 6) + <usize>ctz<u64>(m)) << 3);
+            store<f64>(q, load<f64>(q) + 1.0);
+            m &= m - 1;
+          }
+          if (signed) {
+            let ng = load<u64>(mrow + (<usize>(nw + w) << 3));
+            while (ng != 0) {
+              const q = RATE + ((<usize>(w << 6) + <usize>ctz<u64>(ng)) << 3);
+              store<f64>(q, load<f64>(q) - 1.0);
+              ng &= ng - 1;
+            }
+          }
+        }
+      }
+      for (let o = 0; o < dOut; o++) {
+        const gv = load<f64>(gyb + (<usize>o << 3));
+        if (gv == 0) continue;
+        const row = <usize>(rwOff + o * hLast) << 3;
+        for (let i = 0; i < hLast; i++) {
+          const ib = <usize>i << 3;
+          const gq = grad + row + ib;
+          store<f64>(gq, load<f64>(gq) + (gv * load<f64>(RATE + ib)) / Tf);
+          const cq = COUT + ib;
+          store<f64>(cq, load<f64>(cq) + (load<f64>(p + row + ib) * gv) / Tf);
+        }
+        const bq = grad + (<usize>(rbOff + o) << 3);
+        store<f64>(bq, load<f64>(bq) + gv);
+      }
+    } else {
+      for (let i = 0; i < hLast; i++) store<f64>(COUT + (<usize>i << 3), load<f64>(gyb + (<usize>i << 3)) / Tf);
+    }
+    let lastG = COUT;
+    if (gh != 0) {
+      memory.fill(GHT, 0, NpB);
+      const ghb = gh + (<usize>(b * Nu) << 3);
+      for (let l = 0; l < L; l++) {
+        const ly = layer(net, l);
+        const n = li(ly, L_N);
+        const d = GHT + (<usize>li(ly, L_OFF) << 3);
+        const src = ghb + (<usize>li(ly, L_UOFF) << 3);
+        for (let j = 0; j < n; j++) store<f64>(d + (<usize>j << 3), load<f64>(src + (<usize>j << 3)) / Tf);
+      }
+      const npLastB = <usize>li(lyLast, L_NP) << 3;
+      for (let jb: usize = 0; jb < npLastB; jb += 16) v128.store(CG + jb, f64x2.add(v128.load(COUT + jb), v128.load(GHT + lastOffB + jb)));
+      lastG = CG;
+    }
+    for (let l = last; l >= 0; l--) {
+      const ly = layer(net, l);
+      const n = li(ly, L_N);
+      const np = li(ly, L_NP);
+      const offB = <usize>li(ly, L_OFF) << 3;
+      // a_l[t] for all t (descending), bias gradient, Σ_t a for layer 0.
+      const gsConst = l == last;
+      const gsrc = gsConst ? lastG : sGS + offB;
+      const Gl = G + offB;
+      const Al = l > 0 ? sA + offB : 0;
+      const gBl = gB + offB;
+      const A0l = l == 0 ? A0 : 0;
+      let j = 0;
+      if (gsConst) {
+        for (; j + 8 <= np; j += 8) adjointTile(4, T, j, true, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+        if (j + 4 <= np) {
+          adjointTile(2, T, j, true, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+          j += 4;
+        }
+        if (j < np) adjointTile(1, T, j, true, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+      } else {
+        for (; j + 8 <= np; j += 8) adjointTile(4, T, j, false, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+        if (j + 4 <= np) {
+          adjointTile(2, T, j, false, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+          j += 4;
+        }
+        if (j < np) adjointTile(1, T, j, false, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+      }
+      if (l == 0) {
+        const xb = x + (<usize>(b * dIn) << 3);
+        const gxb = gx + (<usize>(b * dIn) << 3);
+        for (let o = 0; o < n0; o++) {
+          const ao = load<f64>(A0 + (<usize>o << 3));
+          const row = <usize>(w0 + o * dIn) << 3;
+          for (let i = 0; i < dIn; i++) {
+            const ib = <usize>i << 3;
+            const gq = grad + row + ib;
+            store<f64>(gq, load<f64>(gq) + ao * load<f64>(xb + ib));
+            store<f64>(gxb + ib, load<f64>(gxb + ib) + load<f64>(p + row + ib) * ao);
+          }
+        }
+        continue;
+      }
+      const lb = layer(net, l - 1);
+      const nInP = li(ly, L_NINP);
+      const inOffB = <usize>li(ly, L_INOFF) << 3;
+      const wp = wpBase + (<usize>li(ly, L_WP) << 3);
+      const rowWp = <usize>nInP << 3;
+      const gwt = gwtBase + (<usize>li(ly, L_WT) << 3);
+      const rowGwt = <usize>np << 3;
+      const inMw = <usize>li(lb, L_MW) << 3;
+      const inNw = li(lb, L_NW);
+      const ghIn = gh != 0 ? GHT + inOffB : 0;
+      for (let t = T - 1; t >= 0; t--) {
+        const at = sA + <usize>t * NpB + offB;
+        // ∂L/∂W_l[o, i] += a[o] s_{l−1}[i] for the spiking inputs (transposed, vectorised over o).
+        const mrow = mask + <usize>t * maskRowB + inMw;
+        for (let w = 0; w < inNw; w++) {
+          let m = load<u64>(mrow + (<usize>w << 3));
+          const ng: u64 = signed ? load<u64>(mrow + (<usize>(inNw + w) << 3)) : 0;
+          while (m != 0) {
+            const bit = ctz<u64>(m);
+            m &= m - 1;
+            const col = gwt + (<usize>(w << 6) + <usize>bit) * rowGwt;
+            for (let jb: usize = 0; jb < rowGwt; jb += 16) v128.store(col + jb, f64x2.add(v128.load(col + jb), v128.load(at + jb)));
+          }
+          let q = ng;
+          while (q != 0) {
+            const bit = ctz<u64>(q);
+            q &= q - 1;
+            const col = gwt + (<usize>(w << 6) + <usize>bit) * rowGwt;
+            // s = −1: gwt + (−1)·a = gwt − a exactly.
+            for (let jb: usize = 0; jb < rowGwt; jb += 16) v128.store(col + jb, f64x2.sub(v128.load(col + jb), v128.load(at + jb)));
+          }
+        }
+        // ∂L/∂S_{l−1}[t] = W_lᵀ a (+ ∂L/∂r_{l−1} / T).
+        const out = sGS + <usize>t * NpB + inOffB;
+        let i = 0;
+        for (; i + 16 <= nInP; i += 16) backTile(8, i, wp, rowWp, at, n, out, ghIn);
+        if (i + 8 <= nInP) {
+          backTile(4, i, wp, rowWp, at, n, out, ghIn);
+          i += 8;
+        }
+        if (i + 4 <= nInP) {
+          backTile(2, i, wp, rowWp, at, n, out, ghIn);
+          i += 4;
+        }
+        if (i < nInP) backTile(1, i, wp, rowWp, at, n, out, ghIn);
+      }
+    }
+  }
+}
+
+/**
+ * Moves this thread's padded bias gradients and transposed hidden-weight gradients into its J_GRAD (the
+ * reference's final addTransposed). The host then sums the threads' J_GRAD in thread order.
+ */
+export function finishVjp(net: usize, job: usize): void {
+  const L = li(net, D_L);
+  const p = lp(job, J_GRAD);
+  const gB = lp(job, J_GB);
+  const gwt = lp(job, J_GWT);
+  for (let l = 0; l < L; l++) {
+    const ly = layer(net, l);
+    const n = li(ly, L_N);
+    const np = li(ly, L_NP);
+    const nIn = li(ly, L_NIN);
+    const bq = p + (<usize>li(ly, L_BOFF) << 3);
+    const gbl = gB + (<usize>li(ly, L_OFF) << 3);
+    for (let o = 0; o < n; o++) store<f64>(bq + (<usize>o << 3), load<f64>(gbl + (<usize>o << 3)));
+    if (l == 0) continue;
+    const wq = p + (<usize>li(ly, L_WOFF) << 3);
+    const src = gwt + (<usize>li(ly, L_WT) << 3);
+    for (let o = 0; o < n; o++) {
+      for (let i = 0; i < nIn; i++) {
+        const q = wq + (<usize>(o * nIn + i) << 3);
+        store<f64>(q, load<f64>(q) + load<f64>(src + (<usize>(i * np + o) << 3)));
+      }
+    }
+  }
+}
+
+/** Initialise this thread's padded bias gradient from J_GRAD (thread 0) or zero, and clear J_GWT. */
+export function startVjp(net: usize, job: usize, fromGrad: i32): void {
+  const L = li(net, D_L);
+  const Np = li(net, D_NP);
+  const p = lp(job, J_GRAD);
+  const gB = lp(job, J_GB);
+  memory.fill(gB, 0, <usize>Np << 3);
+  memory.fill(lp(job, J_GWT), 0, <usize>li(net, D_WTSIZE) << 3);
+  if (fromGrad == 0) return;
+  for (let l = 0; l < L; l++) {
+    const ly = layer(net, l);
+    const n = li(ly, L_N);
+    const bq = p + (<usize>li(ly, L_BOFF) << 3);
+    const gbl = gB + (<usize>li(ly, L_OFF) << 3);
+    for (let o = 0; o < n; o++) store<f64>(gbl + (<usize>o << 3), load<f64>(bq + (<usize>o << 3)));
+  }
+}
+
+/** Test hook: dst[0..n) = expVec(src[0..n)) (n even). */
+export function expArray(net: usize, src: usize, dst: usize, n: i32): void {
+  const K = net + D_KTAB;
+  for (let i = 0; i < n; i += 2) v128.store(dst + (<usize>i << 3), expVec(v128.load(src + (<usize>i << 3)), K));
+}

@@ -1,0 +1,206 @@
+/**
+ * The WebAssembly kernel against the TypeScript reference: bit-identical forward, tape, rates, hidden rates,
+ * tangents and adjoints on random nets (several sizes incl. odd widths and > 64 neurons, leak < 1 and = 1,
+ * signed or not, both readouts, batch 1 and odd batches, M = 1, 3, 8, firstLayer, input tangents), for every
+ * surrogate the wasm code implements; the reference fallbacks (Stein, smooth); exp vs Math.exp.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MlpKernel, type PassOptions } from '../../src/networks/mlp.js';
+import { createMlpKernel } from '../../src/networks/kernel.js';
+import { MlpRegression } from '../../src/networks/mlp-objective.js';
+import { WasmMlpKernel, surrogateCode } from '../../src/networks/wasm-kernel.js';
+import { atan, fastSigmoid, gaussian, sigmoid, stein, type Surrogate } from '../../src/neurons/surrogates.js';
+import { Rng } from '../../src/util/rng.js';
+import { assertBitEqual, config, type NetCase, nonzero, params, randn } from './helpers.js';
+
+const cases: NetCase[] = [
+  { sizes: [2, 16, 16, 1], T: 12 },
+  { sizes: [3, 8, 5, 2], neuron: { leak: 0.8 } },
+  { sizes: [2, 6, 7, 3], neuron: { signed: true } },
+  { sizes: [2, 9, 4], neuron: { signed: true, leak: 0.9 }, readout: 'spike-rate' },
+  { sizes: [4, 5, 6, 3], neuron: { threshold: 0.7 }, readout: 'spike-rate' },
+  { sizes: [3, 70, 33, 2], neuron: { leak: 0.95 }, T: 6 },
+  { sizes: [1, 3], readout: 'spike-rate', T: 9 },
+  { sizes: [2, 12, 10, 11, 2], neuron: { signed: true, leak: 0.7 }, T: 7 },
+  { sizes: [5, 130, 4], neuron: { signed: true }, T: 5 },
+];
+
+/** Runs every pass on both kernels and compares them bit for bit. */
+function comparePasses(c: NetCase, sur: Surrogate, batch: number, seed: number, threads = 1, Ms = [1, 3, 8]): void {
+  const cfg = config(c);
+  const ref = new MlpKernel(cfg);
+  const wk = new WasmMlpKernel(cfg, { threads });
+  try {
+    const p = params(cfg, seed);
+    ref.setParams(p);
+    wk.setParams(p);
+    const rng = new Rng(seed + 100);
+    const dIn = cfg.sizes[0]!;
+    const x = randn(batch * dIn, rng);
+    const opts: PassOptions = { surrogate: sur };
+    const what = `${JSON.stringify(c)} ${sur.spec.name} batch ${batch} threads ${threads}`;
+
+    assertBitEqual(wk.forward(x, batch, opts), ref.forward(x, batch, opts), `${what}: forward`);
+
+    const t1 = ref.newTape(batch);
+    const t2 = wk.newTape(batch);
+    const r1 = new Float64Array(ref.nSpiking).fill(0.25);
+    const r2 = new Float64Array(ref.nSpiking).fill(0.25);
+    const h1 = new Float64Array(batch * ref.N);
+    const h2 = new Float64Array(batch * ref.N);
+    assertBitEqual(wk.forward(x, batch, opts, t2, r2, h2), ref.forward(x, batch, opts, t1, r1, h1), `${what}: forward with tape`);
+    assertBitEqual(r2, r1, `${what}: rates`);
+    assertBitEqual(h2, h1, `${what}: hidden rates`);
+    assertBitEqual(t2.s, t1.s, `${what}: tape spikes`);
+    assertBitEqual(t2.sg, t1.sg, `${what}: tape slopes`);
+    assert.ok(nonzero(t1.s) > 0, `${what}: some neurons fire`);
+
+    const gy = randn(batch * ref.dOut, rng);
+    const g0 = randn(ref.nParams, rng, 0.1);
+    for (const gHidden of [undefined, randn(batch * ref.N, rng)]) {
+      const ga = g0.slice();
+      const gb = g0.slice();
+      const gx1 = ref.vjp(x, t1, gy, ga, gHidden);
+      const gx2 = wk.vjp(x, t2, gy, gb, gHidden);
+      if (threads === 1) assertBitEqual(gb, ga, `${what}: vjp gradient${gHidden ? ' (gHidden)' : ''}`);
+      assertBitEqual(gx2, gx1, `${what}: vjp ∂L/∂x${gHidden ? ' (gHidden)' : ''}`);
+    }
+
+    for (const M of Ms) {
+      const V = randn(M * ref.nParams, rng);
+      const dx = randn(M * batch * dIn, rng);
+      const nL = ref.layerRanges.length;
+      const first = Int32Array.from({ length: M }, () => Math.floor(rng.uniform() * nL));
+      const a = ref.jvp(x, batch, V, M, opts);
+      const b = wk.jvp(x, batch, V, M, opts);
+      assertBitEqual(b.y, a.y, `${what}: jvp M=${M} y`);
+      assertBitEqual(b.dy, a.dy, `${what}: jvp M=${M} dy`);
+      assert.ok(nonzero(a.dy) > 0, `${what}: nonzero tangents`);
+      const c1 = ref.jvp(x, batch, V, M, opts, dx);
+      const c2 = wk.jvp(x, batch, V, M, opts, dx);
+      assertBitEqual(c2.dy, c1.dy, `${what}: jvp M=${M} with dx`);
+      const hA = { r: new Float64Array(batch * ref.N), dr: new Float64Array(M * batch * ref.N) };
+      const hB = { r: new Float64Array(batch * ref.N), dr: new Float64Array(M * batch * ref.N) };
+      const d1 = ref.jvp(x, batch, V, M, opts, undefined, first, hA);
+      const d2 = wk.jvp(x, batch, V, M, opts, undefined, first, hB);
+      assertBitEqual(d2.dy, d1.dy, `${what}: jvp M=${M} firstLayer ${first.join(',')}`);
+      assertBitEqual(hB.r, hA.r, `${what}: jvp hidden r`);
+      assertBitEqual(hB.dr, hA.dr, `${what}: jvp hidden dr`);
+    }
+  } finally {
+    wk.close();
+  }
+}
+
+test('wasm kernel is bit-identical to the reference: every pass, Gaussian surrogate', () => {
+  let seed = 1;
+  for (const c of cases) for (const batch of [1, 7, 33]) comparePasses(c, gaussian(0.5), batch, seed++);
+});
+
+test('wasm kernel is bit-identical to the reference: atan, fast-sigmoid and sigmoid surrogates', () => {
+  let seed = 50;
+  for (const sur of [atan(2), fastSigmoid(25), sigmoid(5), gaussian(0.3)]) {
+    assert.ok(surrogateCode(sur), `${sur.spec.name} runs in wasm`);
+    for (const c of [cases[0]!, cases[2]!, cases[3]!, cases[5]!]) comparePasses(c, sur, 5, seed++, 1, [3]);
+  }
+});
+
+test('Stein surrogates and smooth mode fall back to the reference (same results)', () => {
+  const st = stein(0.5, 3);
+  st.setKey(99);
+  assert.equal(surrogateCode(st), null);
+  comparePasses(cases[1]!, st, 6, 7, 1, [2]);
+  comparePasses(cases[2]!, st, 6, 8, 1, [2]);
+  const cfg = config(cases[1]!);
+  const ref = new MlpKernel(cfg);
+  const wk = new WasmMlpKernel(cfg);
+  const p = params(cfg, 3, 1.5);
+  ref.setParams(p);
+  wk.setParams(p);
+  const rng = new Rng(4);
+  const x = randn(4 * 3, rng);
+  const opts: PassOptions = { surrogate: sigmoid(4), smooth: true };
+  const t1 = ref.newTape(4);
+  const t2 = wk.newTape(4);
+  assertBitEqual(wk.forward(x, 4, opts, t2), ref.forward(x, 4, opts, t1), 'smooth forward');
+  const gy = randn(4 * 2, rng);
+  const ga = new Float64Array(ref.nParams);
+  const gb = new Float64Array(ref.nParams);
+  assertBitEqual(wk.vjp(x, t2, gy, gb), ref.vjp(x, t1, gy, ga), 'smooth vjp gx');
+  assertBitEqual(gb, ga, 'smooth vjp grad');
+  const V = randn(2 * ref.nParams, rng);
+  assertBitEqual(wk.jvp(x, 4, V, 2, opts).dy, ref.jvp(x, 4, V, 2, opts).dy, 'smooth jvp');
+});
+
+test('wasm exp (vector and scalar paths) is bit-identical to Math.exp', () => {
+  const k = new WasmMlpKernel(config(cases[1]!));
+  k.setParams(params(k.cfg, 1));
+  const rng = new Rng(5);
+  const special = [
+    0, -0, 1, -1, 0.5, -0.5, 2 ** -28, -(2 ** -28), 2 ** -29, 3e-9, -3.7e-9, 2 ** -1074, Infinity, -Infinity, NaN,
+    0.34657359027997264, 0.3465735912322998, 0.34657359123229975, -0.3465735912322998, 1.0397207708399179, 1.0397205352783203,
+    -1.0397205352783203, 1.03972053527832, 708, -708, 707.9999999999999, -707.9999999999999, 708.0000000000001, 709.782712893384,
+    709.7827128933841, 709.79, 710, -745.1332191019411, -745.1332191019412, -745.14, -720, -708.4, -708.3964185322641, 1000, -1000,
+  ];
+  const xs: number[] = [...special];
+  for (let i = 0; i < 200000; i++) {
+    const u = rng.uniform();
+    if (i % 4 === 0) xs.push(-1490 * u + 745);
+    else if (i % 4 === 1) xs.push(-2 * (6 * u - 3) * (6 * u - 3)); // Gaussian-surrogate arguments b·x², σ = 0.5
+    else if (i % 4 === 2) xs.push((u - 0.5) * 3);
+    else xs.push((u - 0.5) * 1e-6);
+  }
+  const arr = Float64Array.from(xs);
+  const { vec, scalar } = k.wasmExp(arr);
+  for (let i = 0; i < arr.length; i++) {
+    const e = Math.exp(arr[i]!);
+    if (!Object.is(vec[i], e)) assert.fail(`vector exp(${arr[i]}) = ${vec[i]}, Math.exp = ${e}`);
+    if (!Object.is(scalar[i], e)) assert.fail(`scalar exp(${arr[i]}) = ${scalar[i]}, Math.exp = ${e}`);
+  }
+  k.close();
+});
+
+test('the kernel holds one tape: a later forward pass with another tape invalidates the first', () => {
+  const cfg = config(cases[0]!);
+  const wk = new WasmMlpKernel(cfg);
+  wk.setParams(params(cfg, 2));
+  const rng = new Rng(1);
+  const x = randn(3 * 2, rng);
+  const opts = { surrogate: gaussian(0.5) };
+  const t1 = wk.newTape(3);
+  const t2 = wk.newTape(3);
+  wk.forward(x, 3, opts, t1);
+  wk.forward(x, 3, opts, t2);
+  assert.throws(() => wk.vjp(x, t1, new Float64Array(3), new Float64Array(wk.nParams)), /overwritten/);
+  assert.doesNotThrow(() => wk.vjp(x, t2, new Float64Array(3), new Float64Array(wk.nParams)));
+  assert.throws(() => wk.vjp(x, wk.newTape(3), new Float64Array(3), new Float64Array(wk.nParams)), /not been filled/);
+  assert.throws(() => wk.forward(x, 3, opts, wk.newTape(4)), /batch/);
+  wk.close();
+});
+
+test('createMlpKernel and MlpRegression: the wasm backend gives the reference loss and gradient', () => {
+  const cfg = config({ sizes: [2, 16, 16, 1], T: 16 });
+  const p = params(cfg, 11, 1);
+  const rng = new Rng(12);
+  const batch = 25;
+  const x = randn(batch * 2, rng);
+  const y = randn(batch, rng);
+  const results = (['ts', 'wasm'] as const).map((backend) => {
+    const k = createMlpKernel(cfg, { backend });
+    const obj = new MlpRegression(k as MlpKernel, { surrogate: gaussian(0.5) }).setBatch(x, y, batch);
+    const grad = new Float64Array(k.nParams);
+    const loss = obj.lossAndGrad(p, grad);
+    const out = new Float64Array(3);
+    const V = randn(3 * k.nParams, new Rng(13));
+    obj.lossAndJvp(p, V, 3, out, Int32Array.from([-1, 1, 2]));
+    const fwd = obj.loss(p);
+    k.close?.();
+    return { loss, grad, out, fwd };
+  });
+  assert.ok(Object.is(results[0]!.loss, results[1]!.loss));
+  assert.ok(Object.is(results[0]!.fwd, results[1]!.fwd));
+  assertBitEqual(results[1]!.grad, results[0]!.grad, 'lossAndGrad');
+  assertBitEqual(results[1]!.out, results[0]!.out, 'lossAndJvp');
+  assert.throws(() => createMlpKernel(cfg, { backend: 'ts', threads: 2 }));
+});
