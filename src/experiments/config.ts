@@ -2,6 +2,7 @@
  * Run configurations: the defaults of each problem and method, written to config.json and read back on
  * --resume. Every default below is what `spikegrad train PROBLEM --method M` uses without further flags.
  */
+import type { KernelOptions } from '../networks/kernel.js';
 import type { MlpConfig } from '../networks/types.js';
 import { makeSurrogate, type Surrogate, type SurrogateSpec } from '../neurons/surrogates.js';
 import { MEXICAN_HAT_DEFAULTS, mexicanHatData } from '../problems/mexican-hat.js';
@@ -87,12 +88,15 @@ function mexicanHatDefaults(method: Method, seed: number): RunConfig {
   };
 }
 
-export function buildTask(cfg: RunConfig, dataRng: Rng): { task: Task; surrogate: Surrogate } {
+/** Which kernel runs the passes. Both give bit-identical results, so this is not part of a run's config. */
+export const DEFAULT_ENGINE: KernelOptions = { backend: 'wasm', threads: 1 };
+
+export function buildTask(cfg: RunConfig, dataRng: Rng, engine: KernelOptions = DEFAULT_ENGINE): { task: Task; surrogate: Surrogate } {
   const surrogate = makeSurrogate(cfg.surrogate);
   switch (cfg.problem) {
     case 'mexican-hat': {
       const { train, test } = mexicanHatData(dataRng, MEXICAN_HAT_DEFAULTS);
-      return { task: new MlpTask('mexican-hat', cfg.model, train, test, surrogate, cfg.normalize_targets), surrogate };
+      return { task: new MlpTask('mexican-hat', cfg.model, train, test, surrogate, cfg.normalize_targets, engine), surrogate };
     }
     case 'poisson':
     case 'diffusion-reaction': {

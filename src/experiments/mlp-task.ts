@@ -1,5 +1,5 @@
 /** Regression with a spiking MLP on (x, y) pairs, targets optionally min–max normalised. */
-import { MlpKernel } from '../networks/mlp.js';
+import { createMlpKernel, type KernelOptions, type SpikingMlpKernel } from '../networks/kernel.js';
 import { MlpRegression } from '../networks/mlp-objective.js';
 import { initUniformFanIn } from '../networks/init.js';
 import { MinMaxScaler, relativeL2 } from '../networks/loss.js';
@@ -10,7 +10,7 @@ import type { Rng } from '../util/rng.js';
 import type { Evaluation, Task } from './task.js';
 
 export class MlpTask implements Task {
-  readonly kernel: MlpKernel;
+  readonly kernel: SpikingMlpKernel;
   readonly scaler: MinMaxScaler;
   readonly nTrain: number;
   private readonly trainY: Float64Array;
@@ -25,8 +25,9 @@ export class MlpTask implements Task {
     readonly test: RegressionData,
     readonly surrogate: Surrogate,
     normalizeTargets: boolean,
+    engine: KernelOptions = {},
   ) {
-    this.kernel = new MlpKernel(cfg);
+    this.kernel = createMlpKernel(cfg, engine);
     if (train.dIn !== this.kernel.dIn || train.dOut !== this.kernel.dOut) {
       throw new Error(`data has ${train.dIn} inputs and ${train.dOut} outputs, the network ${this.kernel.dIn} and ${this.kernel.dOut}`);
     }

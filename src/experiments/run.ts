@@ -1,4 +1,5 @@
 /** One training run from a RunConfig: build the task, initialise, train, evaluate. */
+import type { KernelOptions } from '../networks/kernel.js';
 import { buildTask, type RunConfig } from './config.js';
 import { parseMethod } from './methods.js';
 import { streamsFor, train, type MetricsRow, type TrainHooks, type TrainState } from './train.js';
@@ -11,9 +12,9 @@ export interface RunResult {
   final: Evaluation;
 }
 
-export function prepareRun(cfg: RunConfig) {
+export function prepareRun(cfg: RunConfig, engine?: KernelOptions) {
   const streams = streamsFor(cfg.seed);
-  const { task } = buildTask(cfg, streams.dataRng);
+  const { task } = buildTask(cfg, streams.dataRng, engine);
   const params = task.init(streams.initRng);
   const start: TrainState = {
     iteration: 0,
@@ -26,8 +27,8 @@ export function prepareRun(cfg: RunConfig) {
   return { task, start };
 }
 
-export function runTraining(cfg: RunConfig, hooks: TrainHooks = {}, resumeFrom?: TrainState): RunResult {
-  const { task, start } = prepareRun(cfg);
+export function runTraining(cfg: RunConfig, hooks: TrainHooks = {}, resumeFrom?: TrainState, engine?: KernelOptions): RunResult {
+  const { task, start } = prepareRun(cfg, engine);
   const method = parseMethod(cfg.method, [cfg.method]);
   const { state, metrics } = train(task, method, cfg.train, resumeFrom ?? start, hooks);
   const last = metrics[metrics.length - 1];

@@ -1,7 +1,8 @@
 /** The regression objective of a spiking MLP on one batch: L = mean((f(θ, x) − y)²). */
 import type { Objective } from '../gradients/objective.js';
 import { mse } from './loss.js';
-import { MlpKernel, type PassOptions } from './mlp.js';
+import type { SpikingMlpKernel } from './kernel.js';
+import type { PassOptions } from './mlp.js';
 
 export class MlpRegression implements Objective {
   readonly nParams: number;
@@ -10,7 +11,7 @@ export class MlpRegression implements Objective {
   private y: Float64Array = new Float64Array(0);
   private batch = 0;
 
-  constructor(readonly kernel: MlpKernel, readonly opts: PassOptions) {
+  constructor(readonly kernel: SpikingMlpKernel, readonly opts: PassOptions) {
     this.nParams = kernel.nParams;
     this.layerRanges = kernel.layerRanges;
   }
