@@ -93,7 +93,10 @@ export const K_P5: usize = 224;
 export const K_TWO: usize = 240;
 export const K_MAGIC: usize = 256; // 1.5 * 2^52: t + magic holds the integer t in its low bits
 export const K_BIAS: usize = 272; // i64 0x3ff
-export const K_BYTES: usize = 288;
+export const K_NBIG: usize = 288; // −708
+export const K_NTINY: usize = 304; // −2^-28
+export const K_NREDUCE: usize = 320; // −K_REDUCE
+export const K_BYTES: usize = 336;
 
 /** Fill the constant table that expVec reads (loads from memory are cheaper than rebuilding constants). */
 export function writeExpConstants(K: usize): void {
@@ -115,10 +118,15 @@ export function writeExpConstants(K: usize): void {
   v128.store(K, f64x2(2.0, 2.0), K_TWO);
   v128.store(K, f64x2(6755399441055744.0, 6755399441055744.0), K_MAGIC);
   v128.store(K, i64x2(0x3ff, 0x3ff), K_BIAS);
+  v128.store(K, f64x2(-708.0, -708.0), K_NBIG);
+  v128.store(K, i64x2(0xbe30000000000000, 0xbe30000000000000), K_NTINY);
+  v128.store(K, i64x2(0xbfd62e4300000000, 0xbfd62e4300000000), K_NREDUCE);
 }
 
 /**
- * exp on both lanes, bit-identical to expScalar lane by lane; K is the constant table.
+ * exp on both lanes, bit-identical to expScalar lane by lane, on fdlibm's common path: expOk says whether
+ * both lanes are on it (|x| in [2^-28, 708), x != 1); callers send other lanes to expScalar. K is the
+ * constant table.
  *
  * fdlibm's k == 0 branch (|x| <= 0.5 ln2) returns 1 − ((x c)/(c − 2) − x); its general branch with k = 0,
  * hi = x, lo = 0 computes 1 − ((0 − (x c)/(2 − c)) − x), the same value bit for bit (0 − q = −q exactly, and
@@ -128,16 +136,26 @@ export function writeExpConstants(K: usize): void {
  */
 // @ts-ignore: decorator
 @inline
-export function expVec(x: v128, K: usize): v128 {
+export function expOkMask(x: v128, K: usize): v128 {
   const ax = v128.and(x, v128.load(K, K_ABS));
-  const bad = v128.or(v128.or(f64x2.ge(ax, v128.load(K, K_BIG)), f64x2.lt(ax, v128.load(K, K_TINY))), f64x2.eq(x, v128.load(K, K_ONE)));
-  if (v128.any_true(bad)) {
-    return f64x2(expScalar(f64x2.extract_lane(x, 0)), expScalar(f64x2.extract_lane(x, 1)));
-  }
+  return v128.and(v128.and(f64x2.lt(ax, v128.load(K, K_BIG)), f64x2.ge(ax, v128.load(K, K_TINY))), f64x2.ne(x, v128.load(K, K_ONE)));
+}
+
+// @ts-ignore: decorator
+@inline
+export function expCore(x: v128, K: usize): v128 {
+  const ax = v128.and(x, v128.load(K, K_ABS));
   const reduce = f64x2.ge(ax, v128.load(K, K_REDUCE));
   // k = (int)(invln2 x + halF[xsb]), halF = ±0.5 with the sign of x; 0 on the unreduced lanes.
   const half = v128.or(v128.load(K, K_HALF), v128.and(x, v128.load(K, K_SIGN)));
   const t = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(v128.load(K, K_INVLN2), x), half)), reduce);
+  return expTail(x, t, K);
+}
+
+/** The rest of fdlibm's exp after k (as the double t, 0 for unreduced lanes) is known. */
+// @ts-ignore: decorator
+@inline
+function expTail(x: v128, t: v128, K: usize): v128 {
   const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
   const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
   const r = f64x2.sub(hi, lo);
@@ -152,4 +170,23 @@ export function expVec(x: v128, K: usize): v128 {
   // 2^k: the low bits of t + 1.5·2^52 are k; (k + 0x3ff) << 52 is the double 2^k (k in [-1021, 1021] here).
   const twopk = i64x2.shl(i64x2.add(f64x2.add(t, v128.load(K, K_MAGIC)), v128.load(K, K_BIAS)), 52);
   return f64x2.mul(y, twopk);
+}
+
+/**
+ * The same for arguments known to be <= 0 (the Gaussian surrogate's b·x², b < 0), without the sign handling:
+ * common path −708 < x <= −2^-28 (NaN fails it).
+ */
+// @ts-ignore: decorator
+@inline
+export function expNegOkMask(x: v128, K: usize): v128 {
+  return v128.and(f64x2.gt(x, v128.load(K, K_NBIG)), f64x2.le(x, v128.load(K, K_NTINY)));
+}
+
+// @ts-ignore: decorator
+@inline
+export function expNegCore(x: v128, K: usize): v128 {
+  const reduce = f64x2.le(x, v128.load(K, K_NREDUCE));
+  // invln2 x + (−0.5), truncated; 0 on the unreduced lanes.
+  const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
+  return expTail(x, t, K);
 }

@@ -18,7 +18,7 @@
  * `job` (a sample range and pointers). Several instances may share one memory and run different sample
  * ranges of one job concurrently. The layouts below must match wasm-kernel.ts.
  */
-import { expVec } from './exp';
+import { expCore, expNegCore, expNegOkMask, expOkMask, expScalar } from './exp';
 
 export { expScalar, writeExpConstants } from './exp';
 
@@ -46,7 +46,7 @@ const D_SB: usize = 88;
 const D_SC: usize = 96;
 const D_N: usize = 104; // unpadded neurons over all spiking layers
 const D_MW: usize = 108; // u64 words of one step's spike masks (all layers; ×2 when signed)
-const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES = 288 bytes)
+const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES = 336 bytes)
 const D_LAYERS: usize = 512;
 const LS: usize = 64;
 // per layer (bytes from net + D_LAYERS + l*LS)
@@ -123,7 +123,8 @@ const R_DZ0 = 7;
 const R_A = 8;
 const R_GS = 9;
 const R_V = 10;
-const R_END = 11;
+const R_DZ = 11;
+const R_END = 12;
 
 function scratchOffset(net: usize, M: i32, region: i32): usize {
   const T = <usize>li(net, D_T);
@@ -152,7 +153,9 @@ function scratchOffset(net: usize, M: i32, region: i32): usize {
   if (region == R_GS) return o;
   o += TNpB;
   if (region == R_V) return o;
-  return o + 6 * NpB;
+  o += 6 * NpB;
+  if (region == R_DZ) return o;
+  return o + TNpB;
 }
 
 /** Scratch bytes one thread needs for M tangent channels (M = 0 for forward and vjp). */
@@ -164,41 +167,116 @@ export function scratchBytes(net: usize, M: i32): i32 {
 // Surrogate slopes
 // ---------------------------------------------------------------------------------------------------------
 
-/** Surrogate derivative d(x), x = U_pre − θ (kind: 1 gaussian, 2 atan, 3 fast sigmoid, 4 sigmoid). */
+/** Surrogate derivative d(x), x = U_pre − θ (kind: 1 gaussian, 2 atan, 3 fast sigmoid, 4 sigmoid), scalar. */
+function surrScalar(x: f64, kind: i32, sa: f64, sb: f64): f64 {
+  if (kind == 1) return sa * expScalar(sb * x * x);
+  if (kind == 2) {
+    const cx = sb * x;
+    return sa / (1 + cx * cx);
+  }
+  if (kind == 3) {
+    const q = 1 + sa * abs<f64>(x);
+    return 1 / (q * q);
+  }
+  const s = 1 / (1 + expScalar(sb * x));
+  return sa * s * (1 - s);
+}
+
+/**
+ * Scalar slopes of n values (the vector path's fallback when an exp argument leaves fdlibm's common path).
+ * A separate function that stores its results, so that the compiler cannot run it speculatively.
+ */
+function slopesScalar(net: usize, pre: usize, dst: usize, n: i32): void {
+  const signed = li(net, D_SIGNED) != 0;
+  const kind = li(net, D_SUR);
+  const th = load<f64>(net + D_TH);
+  const sa = load<f64>(net + D_SA);
+  const sb = load<f64>(net + D_SB);
+  for (let i = 0; i < n; i++) {
+    const up = load<f64>(pre + (<usize>i << 3));
+    let g = surrScalar(up - th, kind, sa, sb);
+    if (signed) g += surrScalar(-up - th, kind, sa, sb);
+    store<f64>(dst + (<usize>i << 3), g);
+  }
+}
+
+/** The exp argument of the surrogate at x (gaussian: b·x·x; sigmoid: −slope·x). */
 // @ts-ignore: decorator
-@inline function surr(x: v128, kind: i32, sa: v128, sb: v128, K: usize): v128 {
-  if (kind == 1) {
-    // a * exp(b * x * x)
-    return f64x2.mul(sa, expVec(f64x2.mul(f64x2.mul(sb, x), x), K));
-  } else if (kind == 2) {
-    // (slope / 2) / (1 + (c x)(c x))
+@inline function expArg(kind: i32, x: v128, sb: v128): v128 {
+  return kind == 1 ? f64x2.mul(f64x2.mul(sb, x), x) : f64x2.mul(sb, x);
+}
+
+/** Whether the exp arguments are on the vector path (all-ones lanes). */
+// @ts-ignore: decorator
+@inline function expArgOk(kind: i32, e: v128, K: usize): v128 {
+  return kind == 1 ? expNegOkMask(e, K) : expOkMask(e, K);
+}
+
+/** The surrogate from x and, for gaussian/sigmoid, its exp argument e (vector path). */
+// @ts-ignore: decorator
+@inline function surrVec(kind: i32, x: v128, e: v128, sa: v128, sb: v128, K: usize): v128 {
+  if (kind == 1) return f64x2.mul(sa, expNegCore(e, K));
+  if (kind == 2) {
     const cx = f64x2.mul(sb, x);
     return f64x2.div(sa, f64x2.add(ONE, f64x2.mul(cx, cx)));
-  } else if (kind == 3) {
-    // 1 / (q q), q = 1 + slope |x|
+  }
+  if (kind == 3) {
     const q = f64x2.add(ONE, f64x2.mul(sa, f64x2.abs(x)));
     return f64x2.div(ONE, f64x2.mul(q, q));
-  } else {
-    // s = 1 / (1 + exp(-slope x)); slope s (1 − s)
-    const s = f64x2.div(ONE, f64x2.add(ONE, expVec(f64x2.mul(sb, x), K)));
-    return f64x2.mul(f64x2.mul(sa, s), f64x2.sub(ONE, s));
   }
+  const s = f64x2.div(ONE, f64x2.add(ONE, expCore(e, K)));
+  return f64x2.mul(f64x2.mul(sa, s), f64x2.sub(ONE, s));
+}
+
+/**
+ * Slopes of two vectors (4 values) from p: s'(U_pre − θ) (+ s'(−U_pre − θ) when signed). Two vectors per
+ * step give the out-of-order core two independent exp chains; any argument off the vector path sends all
+ * four values to slopesScalar.
+ */
+// @ts-ignore: decorator
+@inline function slopePair(kind: i32, signed: bool, net: usize, p: usize, d: usize, thV: v128, sa: v128, sb: v128, K: usize): void {
+  const u0 = v128.load(p, 0);
+  const u1 = v128.load(p, 16);
+  const x0 = f64x2.sub(u0, thV);
+  const x1 = f64x2.sub(u1, thV);
+  const e0 = expArg(kind, x0, sb);
+  const e1 = expArg(kind, x1, sb);
+  let y0 = ZERO;
+  let y1 = ZERO;
+  let f0 = ZERO;
+  let f1 = ZERO;
+  if (signed) {
+    y0 = f64x2.sub(f64x2.neg(u0), thV);
+    y1 = f64x2.sub(f64x2.neg(u1), thV);
+    f0 = expArg(kind, y0, sb);
+    f1 = expArg(kind, y1, sb);
+  }
+  if (kind == 1 || kind == 4) {
+    let ok = v128.and(expArgOk(kind, e0, K), expArgOk(kind, e1, K));
+    if (signed) ok = v128.and(ok, v128.and(expArgOk(kind, f0, K), expArgOk(kind, f1, K)));
+    if (!i64x2.all_true(ok)) {
+      slopesScalar(net, p, d, 4);
+      return;
+    }
+  }
+  let g0 = surrVec(kind, x0, e0, sa, sb, K);
+  let g1 = surrVec(kind, x1, e1, sa, sb, K);
+  if (signed) {
+    g0 = f64x2.add(g0, surrVec(kind, y0, f0, sa, sb, K));
+    g1 = f64x2.add(g1, surrVec(kind, y1, f1, sa, sb, K));
+  }
+  v128.store(d, g0, 0);
+  v128.store(d, g1, 16);
 }
 
 // @ts-ignore: decorator
-@inline function slopeLoop(kind: i32, signed: bool, pre: usize, dst: usize, endB: usize, thV: v128, sa: v128, sb: v128, K: usize): void {
-  if (signed) {
-    // s'(U_pre − θ) + s'(−U_pre − θ)
-    for (let jb: usize = 0; jb < endB; jb += 16) {
-      const up = v128.load(pre + jb);
-      v128.store(dst + jb, f64x2.add(surr(f64x2.sub(up, thV), kind, sa, sb, K), surr(f64x2.sub(f64x2.neg(up), thV), kind, sa, sb, K)));
-    }
-  } else {
-    for (let jb: usize = 0; jb < endB; jb += 16) v128.store(dst + jb, surr(f64x2.sub(v128.load(pre + jb), thV), kind, sa, sb, K));
-  }
+@inline function slopeLoop(kind: i32, signed: bool, net: usize, pre: usize, dst: usize, n: i32, thV: v128, sa: v128, sb: v128, K: usize): void {
+  const pairs = <usize>(n >> 2) << 5;
+  for (let jb: usize = 0; jb < pairs; jb += 32) slopePair(kind, signed, net, pre + jb, dst + jb, thV, sa, sb, K);
+  if (n & 2) slopesScalar(net, pre + pairs, dst + pairs, 2);
 }
 
-/** dst[0..n) = surrogate slopes at U_pre values pre[0..n) (n even; one branch-free loop per surrogate). */
+/** dst[0..n) = surrogate slopes at U_pre values pre[0..n) (n even; one loop per surrogate kind). */
 function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
   const signed = li(net, D_SIGNED) != 0;
   const kind = li(net, D_SUR);
@@ -206,11 +284,17 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
   const sa = f64x2.splat(load<f64>(net + D_SA));
   const sb = f64x2.splat(load<f64>(net + D_SB));
   const K = net + D_KTAB;
-  const endB = <usize>n << 3;
-  if (kind == 1) slopeLoop(1, signed, pre, dst, endB, thV, sa, sb, K);
-  else if (kind == 2) slopeLoop(2, signed, pre, dst, endB, thV, sa, sb, K);
-  else if (kind == 3) slopeLoop(3, signed, pre, dst, endB, thV, sa, sb, K);
-  else slopeLoop(4, signed, pre, dst, endB, thV, sa, sb, K);
+  if (signed) {
+    if (kind == 1) slopeLoop(1, true, net, pre, dst, n, thV, sa, sb, K);
+    else if (kind == 2) slopeLoop(2, true, net, pre, dst, n, thV, sa, sb, K);
+    else if (kind == 3) slopeLoop(3, true, net, pre, dst, n, thV, sa, sb, K);
+    else slopeLoop(4, true, net, pre, dst, n, thV, sa, sb, K);
+  } else {
+    if (kind == 1) slopeLoop(1, false, net, pre, dst, n, thV, sa, sb, K);
+    else if (kind == 2) slopeLoop(2, false, net, pre, dst, n, thV, sa, sb, K);
+    else if (kind == 3) slopeLoop(3, false, net, pre, dst, n, thV, sa, sb, K);
+    else slopeLoop(4, false, net, pre, dst, n, thV, sa, sb, K);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -553,35 +637,186 @@ export function forward(net: usize, job: usize): void {
 // Tangent
 // ---------------------------------------------------------------------------------------------------------
 
-/**
- * V vectors (from j0) of channel m's tangent in one layer, all T steps, dU and dcnt in registers:
- *   dZ[t] = dB + Σ_{spiking i} s_i dW[:, i] + Σ_{i: dS_i[t] != 0} dS_i[t] W[:, i]   (the reference's order;
- *           layer 0: the constant dZ₁), dU = λ dU + dZ, dS = g dU, dcnt += dS.
- */
+/** Tangent of a layer l > 0, phase 1: DZ[t] = dB + Σ_{spiking i at t, ascending} s_i dW[:, i], V vectors from j0. */
 // @ts-ignore: decorator
-@inline function tangentTile(
+@inline function spikeTangentTile(
   V: i32,
   SIGNED: bool,
-  INPUT: bool,
   T: i32,
   j0: i32,
-  dsrc: usize,
+  dB: usize,
   dwt: usize,
-  wt: usize,
   rowB: usize,
   inMask: usize,
   inNW: i32,
   inNegB: usize,
   maskRowB: usize,
+  DZ: usize,
+  rowNpB: usize,
+): void {
+  const jb = <usize>j0 << 3;
+  const bp = dB + jb;
+  const b0 = v128.load(bp, 0);
+  let b1 = ZERO;
+  let b2 = ZERO;
+  let b3 = ZERO;
+  if (V > 1) b1 = v128.load(bp, 16);
+  if (V > 2) {
+    b2 = v128.load(bp, 32);
+    b3 = v128.load(bp, 48);
+  }
+  const dj = dwt + jb;
+  const zj = DZ + jb;
+  for (let t = 0; t < T; t++) {
+    let a0 = b0;
+    let a1 = b1;
+    let a2 = b2;
+    let a3 = b3;
+    const mrow = inMask + <usize>t * maskRowB;
+    for (let w = 0; w < inNW; w++) {
+      let m = load<u64>(mrow + (<usize>w << 3));
+      let ng: u64 = 0;
+      if (SIGNED) {
+        ng = load<u64>(mrow + inNegB + (<usize>w << 3));
+        m |= ng;
+      }
+      const base = dj + (<usize>w << 6) * rowB;
+      while (m != 0) {
+        const bit = ctz<u64>(m);
+        m &= m - 1;
+        const wr = base + <usize>bit * rowB;
+        if (SIGNED) {
+          const sv = spikeSign(ng, bit);
+          a0 = f64x2.add(a0, f64x2.mul(sv, v128.load(wr, 0)));
+          if (V > 1) a1 = f64x2.add(a1, f64x2.mul(sv, v128.load(wr, 16)));
+          if (V > 2) {
+            a2 = f64x2.add(a2, f64x2.mul(sv, v128.load(wr, 32)));
+            a3 = f64x2.add(a3, f64x2.mul(sv, v128.load(wr, 48)));
+          }
+        } else {
+          // s_i = 1 and 1 · dW = dW exactly.
+          a0 = f64x2.add(a0, v128.load(wr, 0));
+          if (V > 1) a1 = f64x2.add(a1, v128.load(wr, 16));
+          if (V > 2) {
+            a2 = f64x2.add(a2, v128.load(wr, 32));
+            a3 = f64x2.add(a3, v128.load(wr, 48));
+          }
+        }
+      }
+    }
+    const zr = zj + <usize>t * rowNpB;
+    v128.store(zr, a0, 0);
+    if (V > 1) v128.store(zr, a1, 16);
+    if (V > 2) {
+      v128.store(zr, a2, 32);
+      v128.store(zr, a3, 48);
+    }
+  }
+}
+
+/**
+ * Phase 2 (layer l > 0, channel starting below l): DZ[t] += Σ_{i ascending} dS_{l−1}[t][i] W[:, i] for TB
+ * steps from t0 and V vectors from j0 — a register-blocked small matrix product; each element still sums its
+ * terms in the reference's order. SKIP: skip the terms with dS = 0, as the reference does (used when a zero
+ * occurs; adding 0·w could turn a −0 sum into +0 or 0·inf into NaN).
+ */
+// @ts-ignore: decorator
+@inline function denseTangentBlock(
+  TB: i32,
+  V: i32,
+  SKIP: bool,
+  t0: i32,
+  j0: i32,
   dsPrev: usize,
   nIn: i32,
-  dense: bool,
-  G: usize,
-  DS: usize,
+  wt: usize,
+  rowB: usize,
+  DZ: usize,
   rowNpB: usize,
-  DC: usize,
-  leakV: v128,
 ): void {
+  const jb = <usize>j0 << 3;
+  const z0 = DZ + <usize>t0 * rowNpB + jb;
+  const z1 = z0 + rowNpB;
+  let a0 = v128.load(z0, 0);
+  let a1 = ZERO;
+  let a2 = ZERO;
+  let a3 = ZERO;
+  let e0 = ZERO;
+  let e1 = ZERO;
+  let e2 = ZERO;
+  let e3 = ZERO;
+  if (V > 1) a1 = v128.load(z0, 16);
+  if (V > 2) {
+    a2 = v128.load(z0, 32);
+    a3 = v128.load(z0, 48);
+  }
+  if (TB > 1) {
+    e0 = v128.load(z1, 0);
+    if (V > 1) e1 = v128.load(z1, 16);
+    if (V > 2) {
+      e2 = v128.load(z1, 32);
+      e3 = v128.load(z1, 48);
+    }
+  }
+  let d0p = dsPrev + <usize>t0 * rowNpB;
+  let wr = wt + jb;
+  for (let i = 0; i < nIn; i++) {
+    const w0 = v128.load(wr, 0);
+    let w1 = ZERO;
+    let w2 = ZERO;
+    let w3 = ZERO;
+    if (V > 1) w1 = v128.load(wr, 16);
+    if (V > 2) {
+      w2 = v128.load(wr, 32);
+      w3 = v128.load(wr, 48);
+    }
+    const d0 = load<f64>(d0p);
+    if (!SKIP || d0 != 0) {
+      const dv = f64x2.splat(d0);
+      a0 = f64x2.add(a0, f64x2.mul(dv, w0));
+      if (V > 1) a1 = f64x2.add(a1, f64x2.mul(dv, w1));
+      if (V > 2) {
+        a2 = f64x2.add(a2, f64x2.mul(dv, w2));
+        a3 = f64x2.add(a3, f64x2.mul(dv, w3));
+      }
+    }
+    if (TB > 1) {
+      const d1 = load<f64>(d0p + rowNpB);
+      if (!SKIP || d1 != 0) {
+        const dv = f64x2.splat(d1);
+        e0 = f64x2.add(e0, f64x2.mul(dv, w0));
+        if (V > 1) e1 = f64x2.add(e1, f64x2.mul(dv, w1));
+        if (V > 2) {
+          e2 = f64x2.add(e2, f64x2.mul(dv, w2));
+          e3 = f64x2.add(e3, f64x2.mul(dv, w3));
+        }
+      }
+    }
+    d0p += 8;
+    wr += rowB;
+  }
+  v128.store(z0, a0, 0);
+  if (V > 1) v128.store(z0, a1, 16);
+  if (V > 2) {
+    v128.store(z0, a2, 32);
+    v128.store(z0, a3, 48);
+  }
+  if (TB > 1) {
+    v128.store(z1, e0, 0);
+    if (V > 1) v128.store(z1, e1, 16);
+    if (V > 2) {
+      v128.store(z1, e2, 32);
+      v128.store(z1, e3, 48);
+    }
+  }
+}
+
+/**
+ * Phase 3: dU = λ dU + dZ[t], dS = g dU (to the DS rows), dcnt += dS for V vectors from j0, dU and dcnt in
+ * registers over t. CONST: dZ is the same every step (layer 0: dZ₁ at DZ), else rows of DZ.
+ */
+// @ts-ignore: decorator
+@inline function recurrenceTile(V: i32, CONST: bool, T: i32, j0: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
   const jb = <usize>j0 << 3;
   let d0 = ZERO;
   let d1 = ZERO;
@@ -595,95 +830,43 @@ export function forward(net: usize, job: usize): void {
   let z1 = ZERO;
   let z2 = ZERO;
   let z3 = ZERO;
-  const zs = dsrc + jb;
-  if (INPUT) {
-    z0 = v128.load(zs, 0);
-    if (V > 1) z1 = v128.load(zs, 16);
+  const zj = DZ + jb;
+  if (CONST) {
+    z0 = v128.load(zj, 0);
+    if (V > 1) z1 = v128.load(zj, 16);
     if (V > 2) {
-      z2 = v128.load(zs, 32);
-      z3 = v128.load(zs, 48);
+      z2 = v128.load(zj, 32);
+      z3 = v128.load(zj, 48);
     }
   }
-  const dj = dwt + jb;
-  const wj = wt + jb;
   const gj = G + jb;
   const sj = DS + jb;
   for (let t = 0; t < T; t++) {
-    let a0 = z0;
-    let a1 = z1;
-    let a2 = z2;
-    let a3 = z3;
-    if (!INPUT) {
-      a0 = v128.load(zs, 0);
-      if (V > 1) a1 = v128.load(zs, 16);
+    const row = <usize>t * rowNpB;
+    if (!CONST) {
+      const zr = zj + row;
+      z0 = v128.load(zr, 0);
+      if (V > 1) z1 = v128.load(zr, 16);
       if (V > 2) {
-        a2 = v128.load(zs, 32);
-        a3 = v128.load(zs, 48);
-      }
-      const mrow = inMask + <usize>t * maskRowB;
-      for (let w = 0; w < inNW; w++) {
-        let m = load<u64>(mrow + (<usize>w << 3));
-        let ng: u64 = 0;
-        if (SIGNED) {
-          // Both signs, in ascending input order.
-          ng = load<u64>(mrow + inNegB + (<usize>w << 3));
-          m |= ng;
-        }
-        const base = dj + (<usize>w << 6) * rowB;
-        while (m != 0) {
-          const bit = ctz<u64>(m);
-          m &= m - 1;
-          const wr = base + <usize>bit * rowB;
-          if (SIGNED) {
-            const sv = spikeSign(ng, bit);
-            a0 = f64x2.add(a0, f64x2.mul(sv, v128.load(wr, 0)));
-            if (V > 1) a1 = f64x2.add(a1, f64x2.mul(sv, v128.load(wr, 16)));
-            if (V > 2) {
-              a2 = f64x2.add(a2, f64x2.mul(sv, v128.load(wr, 32)));
-              a3 = f64x2.add(a3, f64x2.mul(sv, v128.load(wr, 48)));
-            }
-          } else {
-            // s_i = 1 and 1 · dW = dW exactly.
-            a0 = f64x2.add(a0, v128.load(wr, 0));
-            if (V > 1) a1 = f64x2.add(a1, v128.load(wr, 16));
-            if (V > 2) {
-              a2 = f64x2.add(a2, v128.load(wr, 32));
-              a3 = f64x2.add(a3, v128.load(wr, 48));
-            }
-          }
-        }
-      }
-      if (dense) {
-        const dp = dsPrev + <usize>t * rowNpB;
-        for (let i = 0; i < nIn; i++) {
-          const d = load<f64>(dp + (<usize>i << 3));
-          if (d == 0) continue;
-          const dv = f64x2.splat(d);
-          const wr = wj + <usize>i * rowB;
-          a0 = f64x2.add(a0, f64x2.mul(dv, v128.load(wr, 0)));
-          if (V > 1) a1 = f64x2.add(a1, f64x2.mul(dv, v128.load(wr, 16)));
-          if (V > 2) {
-            a2 = f64x2.add(a2, f64x2.mul(dv, v128.load(wr, 32)));
-            a3 = f64x2.add(a3, f64x2.mul(dv, v128.load(wr, 48)));
-          }
-        }
+        z2 = v128.load(zr, 32);
+        z3 = v128.load(zr, 48);
       }
     }
-    const gr = gj + <usize>t * rowNpB;
-    const sr = sj + <usize>t * rowNpB;
-    d0 = f64x2.add(f64x2.mul(leakV, d0), a0);
+    const gr = gj + row;
+    const sr = sj + row;
+    d0 = f64x2.add(f64x2.mul(leakV, d0), z0);
     const s0 = f64x2.mul(v128.load(gr, 0), d0);
     v128.store(sr, s0, 0);
     c0 = f64x2.add(c0, s0);
     if (V > 1) {
-      d1 = f64x2.add(f64x2.mul(leakV, d1), a1);
+      d1 = f64x2.add(f64x2.mul(leakV, d1), z1);
       const s1 = f64x2.mul(v128.load(gr, 16), d1);
       v128.store(sr, s1, 16);
       c1 = f64x2.add(c1, s1);
     }
     if (V > 2) {
-      d2 = f64x2.add(f64x2.mul(leakV, d2), a2);
-      d3 = f64x2.add(f64x2.mul(leakV, d3), a3);
+      d2 = f64x2.add(f64x2.mul(leakV, d2), z2);
+      d3 = f64x2.add(f64x2.mul(leakV, d3), z3);
       const s2 = f64x2.mul(v128.load(gr, 32), d2);
       const s3 = f64x2.mul(v128.load(gr, 48), d3);
       v128.store(sr, s2, 32);
@@ -702,69 +885,98 @@ export function forward(net: usize, job: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function tangentLayerT(
-  SIGNED: bool,
-  INPUT: bool,
-  net: usize,
-  l: i32,
-  dsrc: usize,
-  dwtM: usize,
-  dense: bool,
-  mask: usize,
-  G: usize,
-  DS: usize,
-  DC: usize,
-): void {
-  const ly = layer(net, l);
-  const T = li(net, D_T);
-  const np = li(ly, L_NP);
-  const Np = li(net, D_NP);
-  const offB = <usize>li(ly, L_OFF) << 3;
-  const leakV = f64x2.splat(load<f64>(net + D_LEAK));
-  const maskRowB = <usize>li(net, D_MW) << 3;
-  const rowNpB = <usize>Np << 3;
-  let inMask: usize = 0;
-  let inNW = 0;
-  let inNegB: usize = 0;
-  let nIn = 0;
-  let dsPrev: usize = 0;
-  if (!INPUT) {
-    const lb = layer(net, l - 1);
-    inNW = li(lb, L_NW);
-    inMask = mask + (<usize>li(lb, L_MW) << 3);
-    inNegB = <usize>inNW << 3;
-    nIn = li(ly, L_NIN);
-    dsPrev = DS + (<usize>li(ly, L_INOFF) << 3);
+@inline function denseTangent(SKIP: bool, T: i32, np: i32, dsPrev: usize, nIn: i32, wt: usize, rowB: usize, DZ: usize, rowNpB: usize): void {
+  let t = 0;
+  if (!SKIP) {
+    for (; t + 2 <= T; t += 2) {
+      let j = 0;
+      for (; j + 8 <= np; j += 8) denseTangentBlock(2, 4, false, t, j, dsPrev, nIn, wt, rowB, DZ, rowNpB);
+      if (j + 4 <= np) {
+        denseTangentBlock(2, 2, false, t, j, dsPrev, nIn, wt, rowB, DZ, rowNpB);
+        j += 4;
+      }
+      if (j < np) denseTangentBlock(2, 1, false, t, j, dsPrev, nIn, wt, rowB, DZ, rowNpB);
+    }
   }
-  const wtIdx = <usize>li(ly, L_WT) << 3;
-  const wt = lp(net, D_WT) + wtIdx;
-  const dwt = dwtM + wtIdx;
-  const rowB = <usize>np << 3;
-  const Gl = G + offB;
-  const DSl = DS + offB;
-  const DCl = DC + offB;
-  let j = 0;
-  for (; j + 8 <= np; j += 8) {
-    tangentTile(4, SIGNED, INPUT, T, j, dsrc, dwt, wt, rowB, inMask, inNW, inNegB, maskRowB, dsPrev, nIn, dense, Gl, DSl, rowNpB, DCl, leakV);
-  }
-  if (j + 4 <= np) {
-    tangentTile(2, SIGNED, INPUT, T, j, dsrc, dwt, wt, rowB, inMask, inNW, inNegB, maskRowB, dsPrev, nIn, dense, Gl, DSl, rowNpB, DCl, leakV);
-    j += 4;
-  }
-  if (j < np) {
-    tangentTile(1, SIGNED, INPUT, T, j, dsrc, dwt, wt, rowB, inMask, inNW, inNegB, maskRowB, dsPrev, nIn, dense, Gl, DSl, rowNpB, DCl, leakV);
+  for (; t < T; t++) {
+    let j = 0;
+    for (; j + 8 <= np; j += 8) denseTangentBlock(1, 4, SKIP, t, j, dsPrev, nIn, wt, rowB, DZ, rowNpB);
+    if (j + 4 <= np) {
+      denseTangentBlock(1, 2, SKIP, t, j, dsPrev, nIn, wt, rowB, DZ, rowNpB);
+      j += 4;
+    }
+    if (j < np) denseTangentBlock(1, 1, SKIP, t, j, dsPrev, nIn, wt, rowB, DZ, rowNpB);
   }
 }
 
-/** Channel tangent of layer l for all T steps (dsrc: dZ₁ for layer 0, else the channel's padded dB of the layer). */
-function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool, mask: usize, G: usize, DS: usize, DC: usize): void {
-  if (li(net, D_SIGNED) != 0) {
-    if (l == 0) tangentLayerT(true, true, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
-    else tangentLayerT(true, false, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
-  } else {
-    if (l == 0) tangentLayerT(false, true, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
-    else tangentLayerT(false, false, net, l, dsrc, dwtM, dense, mask, G, DS, DC);
+// @ts-ignore: decorator
+@inline function spikeTangent(SIGNED: bool, T: i32, np: i32, dB: usize, dwt: usize, rowB: usize, inMask: usize, inNW: i32, inNegB: usize, maskRowB: usize, DZ: usize, rowNpB: usize): void {
+  let j = 0;
+  for (; j + 8 <= np; j += 8) spikeTangentTile(4, SIGNED, T, j, dB, dwt, rowB, inMask, inNW, inNegB, maskRowB, DZ, rowNpB);
+  if (j + 4 <= np) {
+    spikeTangentTile(2, SIGNED, T, j, dB, dwt, rowB, inMask, inNW, inNegB, maskRowB, DZ, rowNpB);
+    j += 4;
   }
+  if (j < np) spikeTangentTile(1, SIGNED, T, j, dB, dwt, rowB, inMask, inNW, inNegB, maskRowB, DZ, rowNpB);
+}
+
+// @ts-ignore: decorator
+@inline function recurrence(CONST: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+  let j = 0;
+  for (; j + 8 <= np; j += 8) recurrenceTile(4, CONST, T, j, DZ, rowNpB, G, DS, DC, leakV);
+  if (j + 4 <= np) {
+    recurrenceTile(2, CONST, T, j, DZ, rowNpB, G, DS, DC, leakV);
+    j += 4;
+  }
+  if (j < np) recurrenceTile(1, CONST, T, j, DZ, rowNpB, G, DS, DC, leakV);
+}
+
+/**
+ * One channel's tangent of layer l for all T steps: dsrc is dZ₁ (layer 0) or the channel's padded dB of the
+ * layer; `dense` when the channel starts below l (adds W dS_{l−1}). DZ is a [T][Np] work area.
+ */
+function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool, mask: usize, G: usize, DS: usize, DC: usize, DZ: usize): void {
+  const ly = layer(net, l);
+  const T = li(net, D_T);
+  const np = li(ly, L_NP);
+  const rowNpB = <usize>li(net, D_NP) << 3;
+  const offB = <usize>li(ly, L_OFF) << 3;
+  const leakV = f64x2.splat(load<f64>(net + D_LEAK));
+  const Gl = G + offB;
+  const DSl = DS + offB;
+  const DCl = DC + offB;
+  if (l == 0) {
+    recurrence(true, T, np, dsrc, rowNpB, Gl, DSl, DCl, leakV);
+    return;
+  }
+  const lb = layer(net, l - 1);
+  const inNW = li(lb, L_NW);
+  const inMask = mask + (<usize>li(lb, L_MW) << 3);
+  const inNegB = <usize>inNW << 3;
+  const maskRowB = <usize>li(net, D_MW) << 3;
+  const nIn = li(ly, L_NIN);
+  const wtIdx = <usize>li(ly, L_WT) << 3;
+  const rowB = <usize>np << 3;
+  const DZl = DZ + offB;
+  if (li(net, D_SIGNED) != 0) spikeTangent(true, T, np, dsrc, dwtM + wtIdx, rowB, inMask, inNW, inNegB, maskRowB, DZl, rowNpB);
+  else spikeTangent(false, T, np, dsrc, dwtM + wtIdx, rowB, inMask, inNW, inNegB, maskRowB, DZl, rowNpB);
+  if (dense) {
+    const dsPrev = DS + (<usize>li(ly, L_INOFF) << 3);
+    const wt = lp(net, D_WT) + wtIdx;
+    // Any dS = 0 among the inputs? Then take the path that skips them, as the reference does.
+    let zm = ZERO;
+    const pairsB = <usize>(nIn >> 1) << 4;
+    for (let t = 0; t < T; t++) {
+      const r = dsPrev + <usize>t * rowNpB;
+      for (let ib: usize = 0; ib < pairsB; ib += 16) zm = v128.or(zm, f64x2.eq(v128.load(r + ib), ZERO));
+      // An odd last input: lane 0 only (lane 1 of the zero-extended load is not an input).
+      if (nIn & 1) zm = v128.or(zm, v128.and(f64x2.eq(v128.load64_zero(r + pairsB), ZERO), i64x2(-1, 0)));
+    }
+    const zero = v128.any_true(zm);
+    if (zero) denseTangent(true, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
+    else denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
+  }
+  recurrence(false, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
 }
 
 /** Prepare the tangent inputs shared by all threads: dwt [M][wtSize] (transposed, padded) and dB [M][Np]. */
@@ -833,6 +1045,7 @@ export function jvp(net: usize, job: usize): void {
   const sDS = scr + scratchOffset(net, M, R_DS);
   const sDC = scr + scratchOffset(net, M, R_DC);
   const sDZ0 = scr + scratchOffset(net, M, R_DZ0);
+  const sDZ = scr + scratchOffset(net, M, R_DZ);
   const NpB = <usize>Np << 3;
   const TNp = T * Np;
   const TNpB = <usize>TNp << 3;
@@ -872,7 +1085,7 @@ export function jvp(net: usize, job: usize): void {
         const st = load<i32>(start + (<usize>m << 2));
         if (st > l) continue;
         const dsrc = l == 0 ? sDZ0 + <usize>m * NpB : dBBase + <usize>m * NpB + offB;
-        tangentLayer(net, l, dsrc, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB);
+        tangentLayer(net, l, dsrc, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, sDZ);
       }
     }
     readout(net, sC, y + (<usize>(b * dOut) << 3));
@@ -1029,51 +1242,74 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
 }
 
 /**
- * V vectors (2V inputs from i0) of ∂L/∂S_{l−1}[t] = Wᵀ a (+ ∂L/∂r_{l−1}/T): acc = 0; acc += W[o][i] a[o]
- * for o ascending, vectorised across inputs on the row-padded weights (each input keeps the reference's order).
+ * TB steps (from the A and GS row pointers, rows rowB apart) × V vectors (2V inputs from i0) of
+ * ∂L/∂S_{l−1}[t] = W_lᵀ a_l[t] (+ ∂L/∂r_{l−1}/T): acc = 0; acc += W[o][i] a[o] for o ascending, vectorised
+ * across inputs on the row-padded weights (each input keeps the reference's order), register-blocked over
+ * two steps that share the weight loads.
  */
 // @ts-ignore: decorator
-@inline function backTile(V: i32, i0: i32, wp: usize, rowB: usize, a: usize, n: i32, out: usize, gh: usize): void {
+@inline function backBlock(TB: i32, V: i32, i0: i32, wp: usize, rowWp: usize, A: usize, n: i32, out: usize, rowB: usize, gh: usize): void {
   const ib = <usize>i0 << 3;
   let a0 = ZERO;
   let a1 = ZERO;
   let a2 = ZERO;
   let a3 = ZERO;
-  let a4 = ZERO;
-  let a5 = ZERO;
-  let a6 = ZERO;
-  let a7 = ZERO;
-  const wi = wp + ib;
+  let e0 = ZERO;
+  let e1 = ZERO;
+  let e2 = ZERO;
+  let e3 = ZERO;
+  let w = wp + ib;
+  let ap = A;
   for (let o = 0; o < n; o++) {
-    const av = v128.load64_splat(a + (<usize>o << 3));
-    const w = wi + <usize>o * rowB;
-    a0 = f64x2.add(a0, f64x2.mul(v128.load(w, 0), av));
-    if (V > 1) a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), av));
+    const w0 = v128.load(w, 0);
+    let w1 = ZERO;
+    let w2 = ZERO;
+    let w3 = ZERO;
+    if (V > 1) w1 = v128.load(w, 16);
     if (V > 2) {
-      a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), av));
-      a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), av));
+      w2 = v128.load(w, 32);
+      w3 = v128.load(w, 48);
     }
-    if (V > 4) {
-      a4 = f64x2.add(a4, f64x2.mul(v128.load(w, 64), av));
-      a5 = f64x2.add(a5, f64x2.mul(v128.load(w, 80), av));
-      a6 = f64x2.add(a6, f64x2.mul(v128.load(w, 96), av));
-      a7 = f64x2.add(a7, f64x2.mul(v128.load(w, 112), av));
+    const av = v128.load64_splat(ap);
+    a0 = f64x2.add(a0, f64x2.mul(w0, av));
+    if (V > 1) a1 = f64x2.add(a1, f64x2.mul(w1, av));
+    if (V > 2) {
+      a2 = f64x2.add(a2, f64x2.mul(w2, av));
+      a3 = f64x2.add(a3, f64x2.mul(w3, av));
     }
+    if (TB > 1) {
+      const bv = v128.load64_splat(ap + rowB);
+      e0 = f64x2.add(e0, f64x2.mul(w0, bv));
+      if (V > 1) e1 = f64x2.add(e1, f64x2.mul(w1, bv));
+      if (V > 2) {
+        e2 = f64x2.add(e2, f64x2.mul(w2, bv));
+        e3 = f64x2.add(e3, f64x2.mul(w3, bv));
+      }
+    }
+    w += rowWp;
+    ap += 8;
   }
   if (gh != 0) {
     // The reference adds Wᵀa to ∂L/∂S already holding ∂L/∂r / T.
     const g = gh + ib;
-    a0 = f64x2.add(v128.load(g, 0), a0);
-    if (V > 1) a1 = f64x2.add(v128.load(g, 16), a1);
+    const g0 = v128.load(g, 0);
+    let g1 = ZERO;
+    let g2 = ZERO;
+    let g3 = ZERO;
+    if (V > 1) g1 = v128.load(g, 16);
     if (V > 2) {
-      a2 = f64x2.add(v128.load(g, 32), a2);
-      a3 = f64x2.add(v128.load(g, 48), a3);
+      g2 = v128.load(g, 32);
+      g3 = v128.load(g, 48);
     }
-    if (V > 4) {
-      a4 = f64x2.add(v128.load(g, 64), a4);
-      a5 = f64x2.add(v128.load(g, 80), a5);
-      a6 = f64x2.add(v128.load(g, 96), a6);
-      a7 = f64x2.add(v128.load(g, 112), a7);
+    a0 = f64x2.add(g0, a0);
+    a1 = f64x2.add(g1, a1);
+    a2 = f64x2.add(g2, a2);
+    a3 = f64x2.add(g3, a3);
+    if (TB > 1) {
+      e0 = f64x2.add(g0, e0);
+      e1 = f64x2.add(g1, e1);
+      e2 = f64x2.add(g2, e2);
+      e3 = f64x2.add(g3, e3);
     }
   }
   const ob = out + ib;
@@ -1083,12 +1319,26 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
     v128.store(ob, a2, 32);
     v128.store(ob, a3, 48);
   }
-  if (V > 4) {
-    v128.store(ob, a4, 64);
-    v128.store(ob, a5, 80);
-    v128.store(ob, a6, 96);
-    v128.store(ob, a7, 112);
+  if (TB > 1) {
+    const oc = ob + rowB;
+    v128.store(oc, e0, 0);
+    if (V > 1) v128.store(oc, e1, 16);
+    if (V > 2) {
+      v128.store(oc, e2, 32);
+      v128.store(oc, e3, 48);
+    }
   }
+}
+
+// @ts-ignore: decorator
+@inline function backRows(TB: i32, nInP: i32, wp: usize, rowWp: usize, A: usize, n: i32, out: usize, rowB: usize, gh: usize): void {
+  let i = 0;
+  for (; i + 8 <= nInP; i += 8) backBlock(TB, 4, i, wp, rowWp, A, n, out, rowB, gh);
+  if (i + 4 <= nInP) {
+    backBlock(TB, 2, i, wp, rowWp, A, n, out, rowB, gh);
+    i += 4;
+  }
+  if (i < nInP) backBlock(TB, 1, i, wp, rowWp, A, n, out, rowB, gh);
 }
 
 /**
@@ -1276,20 +1526,11 @@ export function vjp(net: usize, job: usize): void {
             for (let jb: usize = 0; jb < rowGwt; jb += 16) v128.store(col + jb, f64x2.sub(v128.load(col + jb), v128.load(at + jb)));
           }
         }
-        // ∂L/∂S_{l−1}[t] = W_lᵀ a (+ ∂L/∂r_{l−1} / T).
-        const out = sGS + <usize>t * NpB + inOffB;
-        let i = 0;
-        for (; i + 16 <= nInP; i += 16) backTile(8, i, wp, rowWp, at, n, out, ghIn);
-        if (i + 8 <= nInP) {
-          backTile(4, i, wp, rowWp, at, n, out, ghIn);
-          i += 8;
-        }
-        if (i + 4 <= nInP) {
-          backTile(2, i, wp, rowWp, at, n, out, ghIn);
-          i += 4;
-        }
-        if (i < nInP) backTile(1, i, wp, rowWp, at, n, out, ghIn);
       }
+      // ∂L/∂S_{l−1}[t] = W_lᵀ a[t] (+ ∂L/∂r_{l−1} / T) for all t, two steps at a time.
+      let t = 0;
+      for (; t + 2 <= T; t += 2) backRows(2, nInP, wp, rowWp, sA + <usize>t * NpB + offB, n, sGS + <usize>t * NpB + inOffB, NpB, ghIn);
+      if (t < T) backRows(1, nInP, wp, rowWp, sA + <usize>t * NpB + offB, n, sGS + <usize>t * NpB + inOffB, NpB, ghIn);
     }
   }
 }
@@ -1341,8 +1582,24 @@ export function startVjp(net: usize, job: usize, fromGrad: i32): void {
   }
 }
 
-/** Test hook: dst[0..n) = expVec(src[0..n)) (n even). */
-export function expArray(net: usize, src: usize, dst: usize, n: i32): void {
+/**
+ * Test hook: dst[0..n) = exp(src[0..n)) (n even) through the kernels' vector path (neg != 0: the path for
+ * arguments <= 0), with the same scalar fallback as the kernels.
+ */
+export function expArray(net: usize, src: usize, dst: usize, n: i32, neg: i32): void {
   const K = net + D_KTAB;
-  for (let i = 0; i < n; i += 2) v128.store(dst + (<usize>i << 3), expVec(v128.load(src + (<usize>i << 3)), K));
+  for (let i = 0; i < n; i += 2) {
+    const ib = <usize>i << 3;
+    const x = v128.load(src + ib);
+    if (i64x2.all_true(neg != 0 ? expNegOkMask(x, K) : expOkMask(x, K))) {
+      v128.store(dst + ib, neg != 0 ? expNegCore(x, K) : expCore(x, K));
+    } else {
+      expScalarPair(src + ib, dst + ib);
+    }
+  }
+}
+
+function expScalarPair(src: usize, dst: usize): void {
+  store<f64>(dst, expScalar(load<f64>(src)));
+  store<f64>(dst + 8, expScalar(load<f64>(src + 8)));
 }

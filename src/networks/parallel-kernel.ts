@@ -23,7 +23,7 @@ export interface KernelExports {
   finishVjp(net: number, job: number): void;
   prepareTangents(net: number, job: number): void;
   scratchBytes(net: number, M: number): number;
-  expArray(net: number, src: number, dst: number, n: number): void;
+  expArray(net: number, src: number, dst: number, n: number, neg: number): void;
   writeExpConstants(ptr: number): void;
   expScalar(x: number): number;
 }

@@ -161,6 +161,8 @@ class Arena {
 export interface WasmKernelOptions {
   /** Threads (default 1). threads > 1 uses a shared memory and threads − 1 workers. */
   threads?: number;
+  /** @internal A differently built kernel module (experiments and A/B timing); must match `threads`' memory kind. */
+  module?: WebAssembly.Module;
 }
 
 export class WasmMlpKernel implements SpikingMlpKernel {
@@ -268,7 +270,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const shared = threads > 1;
     const pages = Math.ceil((a.end + 1) / PAGE) + 1;
     this.memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: true }) : new WebAssembly.Memory({ initial: pages });
-    const module = wasmModule(shared);
+    const module = opts.module ?? wasmModule(shared);
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.ex = inst.exports as unknown as KernelExports;
 
@@ -601,20 +603,30 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     return this.tapeMaskBytes(batch) + batch * this.cfg.T * this.Np * 8;
   }
 
-  /** Test hook: exp of every element of `xs` (even length) through the wasm vector path, and scalar path. */
-  wasmExp(xs: Float64Array): { vec: Float64Array; scalar: Float64Array } {
+  /**
+   * Test hook: exp of every element of `xs` through the wasm vector path (`vec`), the vector path for
+   * non-positive arguments applied to −|x| (`neg`), and the scalar path (`scalar`).
+   */
+  wasmExp(xs: Float64Array): { vec: Float64Array; neg: Float64Array; scalar: Float64Array } {
     const n = xs.length + (xs.length & 1);
     const a = new Arena(this.tapeBase + this.tapeCap);
     const src = a.alloc(n * 8);
     const dst = a.alloc(n * 8);
     this.ensure(a.end);
-    const f = this.f64();
-    f.fill(0, src >> 3, (src >> 3) + n);
-    f.set(xs, src >> 3);
-    this.ex.expArray(this.net, src, dst, n);
-    const vec = this.f64().slice(dst >> 3, (dst >> 3) + xs.length);
+    const run = (v: Float64Array, neg: number): Float64Array => {
+      const f = this.f64();
+      f.fill(0, src >> 3, (src >> 3) + n);
+      f.set(v, src >> 3);
+      this.ex.expArray(this.net, src, dst, n, neg);
+      return this.f64().slice(dst >> 3, (dst >> 3) + xs.length);
+    };
+    const vec = run(xs, 0);
+    const neg = run(
+      xs.map((v) => -Math.abs(v)),
+      1,
+    );
     const scalar = xs.map((v) => this.ex.expScalar(v));
-    return { vec, scalar };
+    return { vec, neg, scalar };
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -106,6 +106,39 @@ test('wasm kernel is bit-identical to the reference: atan, fast-sigmoid and sigm
   }
 });
 
+test('zero and −0 tangents (dS = 0 inputs are skipped, signs of zero kept) match the reference bit for bit', () => {
+  for (const c of [cases[0]!, cases[2]!, cases[7]!]) {
+    const cfg = config(c);
+    const ref = new MlpKernel(cfg);
+    const wk = new WasmMlpKernel(cfg);
+    const p = params(cfg, 17);
+    ref.setParams(p);
+    wk.setParams(p);
+    const rng = new Rng(18);
+    const batch = 6;
+    const x = randn(batch * cfg.sizes[0]!, rng);
+    const P = ref.nParams;
+    const M = 3;
+    const V = randn(M * P, rng);
+    const [a0, b0] = ref.layerRanges[0]!;
+    V.fill(0, a0, b0); // channel 0: no tangent in layer 1, so its dS are exactly 0 …
+    const [a1, b1] = ref.layerRanges[1]!;
+    for (let i = a1; i < b1; i += 3) V[i] = -0; // … and some −0 above it
+    V.fill(-0, P, 2 * P); // channel 1: all −0
+    for (let i = 2 * P; i < 3 * P; i += 2) V[i] = i % 4 === 0 ? 0 : -0; // channel 2: half zeros
+    const opts = { surrogate: gaussian(0.5) };
+    const a = ref.jvp(x, batch, V, M, opts);
+    const b = wk.jvp(x, batch, V, M, opts);
+    assertBitEqual(b.dy, a.dy, `${JSON.stringify(c)}: jvp with zero tangents`);
+    const hA = { r: new Float64Array(batch * ref.N), dr: new Float64Array(M * batch * ref.N) };
+    const hB = { r: new Float64Array(batch * ref.N), dr: new Float64Array(M * batch * ref.N) };
+    ref.jvp(x, batch, V, M, opts, undefined, undefined, hA);
+    wk.jvp(x, batch, V, M, opts, undefined, undefined, hB);
+    assertBitEqual(hB.dr, hA.dr, `${JSON.stringify(c)}: hidden dr with zero tangents`);
+    wk.close();
+  }
+});
+
 test('Stein surrogates and smooth mode fall back to the reference (same results)', () => {
   const st = stein(0.5, 3);
   st.setKey(99);
@@ -152,10 +185,12 @@ test('wasm exp (vector and scalar paths) is bit-identical to Math.exp', () => {
     else xs.push((u - 0.5) * 1e-6);
   }
   const arr = Float64Array.from(xs);
-  const { vec, scalar } = k.wasmExp(arr);
+  const { vec, neg, scalar } = k.wasmExp(arr);
   for (let i = 0; i < arr.length; i++) {
     const e = Math.exp(arr[i]!);
+    const en = Math.exp(-Math.abs(arr[i]!));
     if (!Object.is(vec[i], e)) assert.fail(`vector exp(${arr[i]}) = ${vec[i]}, Math.exp = ${e}`);
+    if (!Object.is(neg[i], en)) assert.fail(`vector exp(${-Math.abs(arr[i]!)}) (x <= 0 path) = ${neg[i]}, Math.exp = ${en}`);
     if (!Object.is(scalar[i], e)) assert.fail(`scalar exp(${arr[i]}) = ${scalar[i]}, Math.exp = ${e}`);
   }
   k.close();
