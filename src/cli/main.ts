@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { DivergedError } from '../experiments/train.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { registerEval } from './eval.js';
 import { registerReproduce } from './reproduce.js';
 import { registerTrain } from './train.js';
 
@@ -21,6 +22,7 @@ export function makeProgram(): Command {
     .showHelpAfterError(false);
   registerTrain(program);
   registerReproduce(program);
+  registerEval(program);
   return program;
 }
 

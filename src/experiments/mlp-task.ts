@@ -7,6 +7,7 @@ import type { MlpConfig } from '../networks/types.js';
 import type { Surrogate } from '../neurons/surrogates.js';
 import type { RegressionData } from '../problems/mexican-hat.js';
 import type { Rng } from '../util/rng.js';
+import { compose, heatmap } from '../plots/svg.js';
 import type { Evaluation, Task } from './task.js';
 
 export class MlpTask implements Task {
@@ -71,6 +72,33 @@ export class MlpTask implements Task {
 
   predictTest(params: Float64Array): Float64Array {
     return this.predict(params, this.test);
+  }
+
+  /** Truth, prediction and point-wise error on the test grid (2D inputs on a square grid, as the Mexican hat). */
+  predictionFigure(params: Float64Array, title: string): string {
+    const n = Math.round(Math.sqrt(this.test.n));
+    if (this.test.dIn !== 2 || n * n !== this.test.n) throw new Error('prediction figures need a square 2D test grid');
+    const pred = this.predictTest(params);
+    const truth = this.test.y;
+    // The grid is indexed i·n + j at (x_i, y_j); draw y up and x right: row r = j, column c = i.
+    const toImage = (v: Float64Array) => {
+      const img = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) img[j * n + i] = v[i * n + j]!;
+      return img;
+    };
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of truth) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const err = pred.map((p, i) => Math.abs(p - truth[i]!));
+    const panels = [
+      heatmap(toImage(truth), n, n, { title: 'ground truth', vmin: lo, vmax: hi, flipY: true, xlabel: 'x', ylabel: 'y' }),
+      heatmap(toImage(pred), n, n, { title: 'prediction', vmin: lo, vmax: hi, flipY: true, xlabel: 'x', ylabel: 'y' }),
+      heatmap(toImage(err), n, n, { title: `|error|, rel. L2 ${relativeL2(pred, truth).toFixed(4)}`, flipY: true, xlabel: 'x', ylabel: 'y' }),
+    ];
+    return compose(panels, 3, title);
   }
 
   evaluate(params: Float64Array): Evaluation {

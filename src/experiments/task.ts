@@ -23,4 +23,6 @@ export interface Task {
   evaluate(params: Float64Array): Evaluation;
   /** Test-set predictions in the original units, for figures. */
   predictTest(params: Float64Array): Float64Array;
+  /** An SVG figure of the test prediction next to the truth (and the point-wise error), if the task has one. */
+  predictionFigure?(params: Float64Array, title: string): string;
 }

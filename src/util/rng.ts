@@ -141,7 +141,7 @@ export class Rng {
   /** The full state, for checkpoints. A cached Box–Muller value is dropped by design: `getState` is only
    * called between training steps, where no value is cached. */
   getState(): { s: RngState; spare: number | null } {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spareNormal };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spareNormal };
   }
 
   setState(state: { s: RngState; spare: number | null }): void {

@@ -253,3 +253,16 @@ test('hidden-layer rates (local-loss heads): tangent of r equals adjoint with âˆ
     }
   }
 });
+
+test('generator state round-trips through getState/setState at any point of the stream', () => {
+  const a = new Rng(99);
+  for (let i = 0; i < 1000; i++) {
+    a.nextU32();
+    const b = Rng.fromState(a.getState());
+    assert.equal(b.nextU32(), Rng.fromState(a.getState()).nextU32());
+  }
+  const c = new Rng(5);
+  for (let i = 0; i < 37; i++) c.uniform();
+  const d = Rng.fromState(c.getState());
+  for (let i = 0; i < 100; i++) assert.equal(c.uniform(), d.uniform());
+});
