@@ -8,6 +8,7 @@ import { DivergedError } from '../experiments/train.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { registerEval } from './eval.js';
+import { registerNir } from './nir.js';
 import { registerReproduce } from './reproduce.js';
 import { registerTrain } from './train.js';
 
@@ -23,6 +24,7 @@ export function makeProgram(): Command {
   registerTrain(program);
   registerReproduce(program);
   registerEval(program);
+  registerNir(program);
   return program;
 }
 

@@ -1,8 +1,11 @@
 /** `spikegrad train PROBLEM --method M …`: one training run into a run directory. */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultConfig, methodsFor, PROBLEMS, type ProblemName, type RunConfig } from '../experiments/config.js';
+import { FILES } from '../experiments/run-dir.js';
 import { loadResume, trainToDir } from '../experiments/train-to-dir.js';
+import { checkMlpConfig, loadModel } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
 import { intList, nonNegativeInt, oneOf, positiveInt, positiveNumber, unitInterval } from './options.js';
 import { makeReporter } from './progress.js';
@@ -31,6 +34,7 @@ interface TrainFlags {
   epsilon?: number;
   checkpointEvery: number;
   resume?: string;
+  initFrom?: string;
   quiet?: boolean;
 }
 
@@ -62,6 +66,7 @@ export function registerTrain(program: Command): void {
     .option('--epsilon <ε>', 'weight-perturbation step', positiveNumber)
     .option('--checkpoint-every <n>', 'write checkpoint.safetensors every n iterations (0: never)', nonNegativeInt, 1000)
     .option('--resume <dir>', 'continue the run in DIR from its checkpoint (same config)')
+    .option('--init-from <model>', 'start from a trained model (model.safetensors or a run directory, e.g. one made by import-nir): fine-tuning')
     .option('-q, --quiet', 'no progress output')
     .action(async (problem: string | undefined, flags: TrainFlags) => {
       await trainCommand(problem, flags);
@@ -112,11 +117,24 @@ export async function trainCommand(problem: string | undefined, f: TrainFlags): 
     cfg = buildConfig(problem, f);
     dir = f.out ?? join('runs', `${cfg.problem}-${cfg.method}-s${cfg.seed}`);
   }
+  let initParams: Float64Array | undefined;
+  if (f.initFrom && !resume) {
+    const path = existsSync(f.initFrom) && statSync(f.initFrom).isDirectory() ? join(f.initFrom, FILES.model) : f.initFrom;
+    if (!existsSync(path)) throw new UserError(`--init-from ${path}: no such file`);
+    const m = loadModel(path);
+    cfg.model = checkMlpConfig(m.config, path);
+    initParams = m.params;
+  }
   const from = resume?.state.iteration ?? 0;
   const reporter = makeReporter(cfg.train.iterations, from, `${cfg.problem} ${cfg.method} seed ${cfg.seed}`, !!f.quiet);
   let result;
   try {
-    result = trainToDir(cfg, dir, { checkpointEvery: f.checkpointEvery, onStep: (p) => reporter.step(p), onEval: (r) => reporter.eval(r) }, resume);
+    result = trainToDir(
+      cfg,
+      dir,
+      { checkpointEvery: f.checkpointEvery, onStep: (p) => reporter.step(p), onEval: (r) => reporter.eval(r), ...(initParams ? { initParams } : {}) },
+      resume,
+    );
   } finally {
     reporter.stop();
   }

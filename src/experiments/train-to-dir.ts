@@ -17,6 +17,8 @@ import { train, type MetricsRow, type TrainProgress, type TrainState } from './t
 
 export interface TrainToDirOptions {
   checkpointEvery: number;
+  /** Start from these parameters instead of the seeded initialisation (fine-tuning). */
+  initParams?: Float64Array;
   onStart?: (cfg: RunConfig, fromIteration: number) => void;
   onStep?: (p: TrainProgress) => void;
   onEval?: (row: MetricsRow) => void;
@@ -49,6 +51,10 @@ export function trainToDir(cfg: RunConfig, dir: string, o: TrainToDirOptions, re
   prepareRunDir(dir);
   if (!resume) writeJson(dir, FILES.config, cfg);
   const { task, start } = prepareRun(cfg);
+  if (o.initParams && !resume) {
+    if (o.initParams.length !== start.params.length) throw new UserError(`initial model has ${o.initParams.length} parameters, the network needs ${start.params.length}`);
+    start.params.set(o.initParams);
+  }
   const method = parseMethod(cfg.method, methodsFor(cfg.problem));
   const from = resume?.state ?? start;
   const metrics: MetricsRow[] = resume ? [...resume.metrics] : [];
