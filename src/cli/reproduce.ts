@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { prepareRunDir } from '../experiments/run-dir.js';
 import { defaultWorkers, EXPERIMENTS, markdownTable, planRuns, runAll, summarize, writeReport } from '../experiments/reproduce.js';
+import { writePng } from '../plots/png.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { positiveInt, positiveNumber } from './options.js';
@@ -63,7 +64,11 @@ export function registerReproduce(program: Command): void {
           },
         });
         const rows = summarize(runs, out);
-        sections.push(`## ${spec.title}\n\nTest relative L2 error, mean ± standard deviation over ${seeds} seed(s).\n\n${markdownTable(rows)}\n`);
+        const figs = (spec.figures?.(runs, out) ?? []).map((fig) => {
+          writePng(join(out, fig.file), fig.svg);
+          return `![${fig.caption}](${fig.file})\n\n*${fig.caption}*\n`;
+        });
+        sections.push(`## ${spec.title}\n\nTest relative L2 error, mean ± standard deviation over ${seeds} seed(s).\n\n${markdownTable(rows)}\n\n${figs.join('\n')}`);
       }
       const total = (performance.now() - t0) / 1000;
       const cmd = `spikegrad reproduce${experiment ? ' ' + experiment : ''}${f.seeds ? ` --seeds ${f.seeds}` : ''}${f.scale ? ` --scale ${f.scale}` : ''}`;

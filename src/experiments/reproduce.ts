@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { writeFileAtomic } from '../util/atomic.js';
 import { defaultConfig, type ProblemName, type RunConfig } from './config.js';
-import { FILES, readJson, type RunResultJson } from './run-dir.js';
+import { loadModel } from '../io/safetensors.js';
+import { relativeL2 } from '../networks/loss.js';
+import { compose, heatmap, linePlot, type Series } from '../plots/svg.js';
+import { buildTask, DEFAULT_ENGINE } from './config.js';
+import type { MlpTask } from './mlp-task.js';
+import { FILES, readJson, readMetrics, type RunResultJson } from './run-dir.js';
+import { streamsFor } from './train.js';
 import type { Job, WorkerMessage } from './reproduce-worker.js';
 
 export interface PlannedRun {
@@ -21,10 +27,18 @@ export interface PlannedRun {
   cfg: RunConfig;
 }
 
+export interface Figure {
+  file: string;
+  caption: string;
+  svg: string;
+}
+
 export interface ExperimentSpec {
   name: string;
   title: string;
   rows: Array<{ problem: ProblemName; method: string; paper: number | null; label?: string; adjust?: (c: RunConfig) => void }>;
+  /** Figures drawn from the finished runs (seed 0 where one run is shown). */
+  figures?: (runs: PlannedRun[], out: string) => Figure[];
 }
 
 /** Paper values (arXiv 2411.07057, section 4 and Table 1). */
@@ -36,6 +50,10 @@ export const EXPERIMENTS: Record<string, ExperimentSpec> = {
       { problem: 'mexican-hat', method: 'SG-BP', paper: 0.0298 },
       { problem: 'mexican-hat', method: 'SG-RFG-L', paper: 0.0342 },
       { problem: 'mexican-hat', method: 'SG-RFG-G', paper: 0.0426 },
+    ],
+    figures: (runs, out) => [
+      mexicanHatFigure(runs, out),
+      trainingCurves(runs, out, 'mexican-hat-training-curves.png', 'Mexican hat: test relative L2 during training (seed 0)'),
     ],
   },
 };
@@ -183,4 +201,47 @@ export function writeReport(path: string, text: string): void {
 
 export function defaultWorkers(): number {
   return availableParallelism();
+}
+
+/** The trained parameters of a finished run. */
+export function loadRunParams(out: string, r: PlannedRun): Float64Array {
+  return loadModel(join(runDirOf(out, r), FILES.model)).params;
+}
+
+/** Fig. 5 of the paper: ground truth and the predictions of SG-RFG-G, SG-RFG-L and SG-BP (seed 0). */
+function mexicanHatFigure(runs: PlannedRun[], out: string): Figure {
+  const order = ['SG-RFG-G', 'SG-RFG-L', 'SG-BP'];
+  const shown = order.map((m) => runs.find((r) => r.method === m && r.seed === 0)).filter((r): r is PlannedRun => !!r);
+  const first = shown[0]!;
+  const { task } = buildTask(first.cfg, streamsFor(first.cfg.seed).dataRng, DEFAULT_ENGINE);
+  const mt = task as MlpTask;
+  const n = Math.round(Math.sqrt(mt.test.n));
+  const img = (v: Float64Array) => {
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[j * n + i] = v[i * n + j]!;
+    return a;
+  };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of mt.test.y) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const panels = [heatmap(img(mt.test.y), n, n, { title: '(a) ground truth', vmin: lo, vmax: hi, flipY: true, xlabel: 'x', ylabel: 'y' })];
+  shown.forEach((r, k) => {
+    const pred = task.predictTest(loadRunParams(out, r));
+    panels.push(heatmap(img(pred), n, n, { title: `(${'bcd'[k]}) ${r.method}, rel. L2 ${relativeL2(pred, mt.test.y).toFixed(4)}`, vmin: lo, vmax: hi, flipY: true, xlabel: 'x', ylabel: 'y' }));
+  });
+  return { file: 'fig5-mexican-hat.png', caption: 'Mexican hat (cf. paper Fig. 5): truth and predictions, seed 0, shared colour scale.', svg: compose(panels, 2) };
+}
+
+/** Test error against iteration for every method (seed 0), log scale. */
+export function trainingCurves(runs: PlannedRun[], out: string, file: string, title: string): Figure {
+  const series: Series[] = runs
+    .filter((r) => r.seed === 0)
+    .map((r) => {
+      const rows = readMetrics(runDirOf(out, r));
+      return { label: r.method, x: rows.map((m) => m.iteration), y: rows.map((m) => m.test_rel_l2), dashed: r.method.includes('BP') };
+    });
+  return { file, caption: title, svg: compose([linePlot(series, { title, xlabel: 'iteration', ylabel: 'test relative L2', logY: true, width: 640, height: 340 })], 1) };
 }

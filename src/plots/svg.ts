@@ -61,7 +61,7 @@ export function heatmap(values: Float64Array, rows: number, cols: number, o: { t
     const yr = o.flipY ? rows - 1 - r : r;
     for (let c = 0; c < cols; c++) {
       const v = values[r * cols + c]!;
-      parts.push(`<rect x="${(left + c * cw).toFixed(2)}" y="${(top + yr * ch).toFixed(2)}" width="${(cw + 0.3).toFixed(2)}" height="${(ch + 0.3).toFixed(2)}" fill="${viridis((v - lo) / (hi - lo))}"/>`);
+      parts.push(`<rect x="${(left + c * cw).toFixed(2)}" y="${(top + yr * ch).toFixed(2)}" width="${(cw + 0.3).toFixed(2)}" height="${(ch + 0.3).toFixed(2)}" fill="${viridis((v - lo) / (hi - lo))}" shape-rendering="crispEdges"/>`);
     }
   }
   parts.push(`<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#333"/>`);
