@@ -74,7 +74,7 @@ export function heatmap(values: Float64Array, rows: number, cols: number, o: { t
   parts.push(`<text x="${bx + 16}" y="${top + size}" font-size="10" ${FONT}>${fmt(lo)}</text>`);
   if (o.xlabel) parts.push(`<text x="${left + size / 2}" y="${top + size + 16}" text-anchor="middle" font-size="11" ${FONT}>${esc(o.xlabel)}</text>`);
   if (o.ylabel) parts.push(`<text x="12" y="${top + size / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 12 ${top + size / 2})" ${FONT}>${esc(o.ylabel)}</text>`);
-  return { body: parts.join(''), w: left + size + 60, h: top + size + 24 };
+  return { body: parts.join(''), w: left + size + 76, h: top + size + 24 };
 }
 
 export interface Series {
