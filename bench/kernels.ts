@@ -5,14 +5,14 @@
  *   layer), rfg-k8 (8 global tangents), each through MlpRegression and the RFG estimator, as training runs them.
  *
  *   node dist/bench/kernels.js [--batch 100,1000,10000] [--backends ts,wasm,wasm2] [--steps forward,bp,...]
- *                              [--min-ms 1000] [--json]
+ *                              [--min-ms 1000] [--stat median|min] [--json]
  *
- * Backends: ts (reference MlpKernel), wasm (1 thread), wasmN (N threads). Median of ≥ 5 timed steps after 3
- * warm-up steps (the warm-up also lets V8 tier the wasm code up).
+ * Backends: ts (reference MlpKernel), wasm (1 thread), wasmN (N threads). Median (or minimum) of ≥ 5 timed
+ * steps after 3 warm-up steps (the warm-up also lets V8 tier the wasm code up). On a machine shared with other
+ * work the minimum is the steadier figure; the JSON rows carry both.
  * The functions are exported for the main benchmark (bench/bench.ts).
  */
 import { MlpRegression } from '../src/networks/mlp-objective.js';
-import type { MlpKernel } from '../src/networks/mlp.js';
 import { createMlpKernel, type SpikingMlpKernel } from '../src/networks/kernel.js';
 import { initUniformFanIn } from '../src/networks/init.js';
 import type { MlpConfig } from '../src/networks/types.js';
@@ -53,8 +53,7 @@ export function setupSteps(backendName: string, batch: number, seed = 0): StepSe
   const rng = new Rng(seed);
   const { train } = mexicanHatData(rng, { nTrain: Math.max(batch, 1), gridSize: 2, sigma: 0.8 });
   const params = initUniformFanIn(kernel.layout, rng);
-  // MlpRegression only uses the SpikingMlpKernel interface.
-  const obj = new MlpRegression(kernel as unknown as MlpKernel, { surrogate: gaussian(0.5) });
+  const obj = new MlpRegression(kernel, { surrogate: gaussian(0.5) });
   obj.setBatch(train.x.subarray(0, 2 * batch), train.y.subarray(0, batch), batch);
   const grad = new Float64Array(kernel.nParams);
   const est = (perturbation: 'global' | 'layer', directions: number) => new RfgEstimator({ perturbation, directions, distribution: 'rademacher' });
@@ -75,8 +74,8 @@ export function setupSteps(backendName: string, batch: number, seed = 0): StepSe
   };
 }
 
-/** Median ms of `f` over at least `minReps` runs and `minMs` ms, after `warmup` runs. */
-export function timeStep(f: () => void, minMs = 1000, minReps = 5, warmup = 3): number {
+/** Median and minimum ms of `f` over at least `minReps` runs and `minMs` ms, after `warmup` runs. */
+export function timeStep(f: () => void, minMs = 1000, minReps = 5, warmup = 3): { median: number; min: number; reps: number } {
   for (let i = 0; i < warmup; i++) f();
   const times: number[] = [];
   const t0 = performance.now();
@@ -87,14 +86,18 @@ export function timeStep(f: () => void, minMs = 1000, minReps = 5, warmup = 3): 
     if (times.length >= 1000) break;
   }
   times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
+  return { median: times[times.length >> 1]!, min: times[0]!, reps: times.length };
 }
 
 export interface BenchRow {
   backend: string;
   batch: number;
   step: StepName;
+  /** Median ms per step. */
   ms: number;
+  /** Minimum ms per step. */
+  min: number;
+  reps: number;
 }
 
 export function benchKernels(opts: { batches?: number[]; backends?: string[]; steps?: StepName[]; minMs?: number; onRow?: (r: BenchRow) => void } = {}): BenchRow[] {
@@ -104,7 +107,8 @@ export function benchKernels(opts: { batches?: number[]; backends?: string[]; st
       const s = setupSteps(backend, batch);
       try {
         for (const step of opts.steps ?? STEPS) {
-          const row = { backend, batch, step, ms: timeStep(s.steps[step], opts.minMs ?? 1000) };
+          const t = timeStep(s.steps[step], opts.minMs ?? 1000);
+          const row = { backend, batch, step, ms: t.median, min: t.min, reps: t.reps };
           rows.push(row);
           opts.onRow?.(row);
         }
@@ -116,8 +120,8 @@ export function benchKernels(opts: { batches?: number[]; backends?: string[]; st
   return rows;
 }
 
-/** Markdown table: one row per (step, backend), one column per batch. */
-export function formatTable(rows: BenchRow[]): string {
+/** Markdown table: one row per (step, backend), one column per batch (median ms, or the minimum). */
+export function formatTable(rows: BenchRow[], stat: 'median' | 'min' = 'median'): string {
   const batches = [...new Set(rows.map((r) => r.batch))];
   const keys = [...new Set(rows.map((r) => `${r.step}|${r.backend}`))];
   const lines = [`| step | backend | ${batches.map((b) => `batch ${b}`).join(' | ')} |`, `|---|---|${batches.map(() => '---:').join('|')}|`];
@@ -125,7 +129,7 @@ export function formatTable(rows: BenchRow[]): string {
     const [step, backend] = key.split('|');
     const cells = batches.map((b) => {
       const r = rows.find((q) => q.batch === b && q.step === step && q.backend === backend);
-      return r ? fmt(r.ms) : '';
+      return r ? fmt(stat === 'min' ? r.min : r.ms) : '';
     });
     lines.push(`| ${step} | ${backend} | ${cells.join(' | ')} |`);
   }
@@ -147,12 +151,14 @@ if (import.meta.url === new URL(process.argv[1] ?? '', 'file:').href) {
   const steps = (arg('steps') ?? STEPS.join(',')).split(',') as StepName[];
   for (const s of steps) if (!STEPS.includes(s)) throw new Error(`unknown step '${s}' (${STEPS.join(', ')})`);
   const json = process.argv.includes('--json');
+  const stat = (arg('stat') ?? 'median') as 'median' | 'min';
+  if (stat !== 'median' && stat !== 'min') throw new Error(`--stat must be median or min`);
   const rows = benchKernels({
     batches,
     backends,
     steps,
     minMs: Number(arg('min-ms') ?? 1000),
-    onRow: json ? undefined : (r) => process.stderr.write(`${r.backend} batch ${r.batch} ${r.step}: ${fmt(r.ms)} ms\n`),
+    onRow: json ? undefined : (r) => process.stderr.write(`${r.backend} batch ${r.batch} ${r.step}: median ${fmt(r.ms)} ms, min ${fmt(r.min)} ms (${r.reps} steps)\n`),
   });
-  console.log(json ? JSON.stringify(rows, null, 1) : formatTable(rows));
+  console.log(json ? JSON.stringify(rows, null, 1) : formatTable(rows, stat));
 }

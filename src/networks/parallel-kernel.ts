@@ -36,6 +36,10 @@ export const OP_QUIT = 9;
 /** Int32 control words at byte 0 of the shared memory (the kernel keeps the first 256 bytes free for them). */
 export const CTL = { GEN: 0, DONE: 1, OP: 2, NET: 3, JOBS: 4, STRIDE: 5, ERR: 6, READY: 7 } as const;
 export const CTL_WORDS = 16;
+/** Float64 [start, end] times (performance.timeOrigin + now(), ms) of each worker's last job, from byte 64. */
+const TIMES_BYTE = 64;
+/** Threads whose job times fit in the reserved bytes (64 … 256); more threads still work, untimed. */
+const TIMED_THREADS = 12;
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -127,6 +131,17 @@ export class WasmThreadPool {
     if (Atomics.load(this.ctl, CTL.ERR) !== 0) throw new Error('a kernel worker thread failed (see its error output)');
   }
 
+  /**
+   * Wall-clock [start, end] (ms since the epoch) of each worker's last job (index k − 1 for thread k), for
+   * checking that threads overlap; NaN beyond the first 11 workers.
+   */
+  lastJobTimes(): Array<[number, number]> {
+    const f = new Float64Array(this.ctl.buffer, TIMES_BYTE, 2 * TIMED_THREADS);
+    const out: Array<[number, number]> = [];
+    for (let k = 1; k < this.threads; k++) out.push(k < TIMED_THREADS ? [f[2 * k]!, f[2 * k + 1]!] : [NaN, NaN]);
+    return out;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -161,6 +176,8 @@ export class WasmThreadPool {
 /** The worker loop (wasm-worker.ts calls it with its instance): wait for an op, run this thread's job, report. */
 export function workerLoop(ex: KernelExports, memory: WebAssembly.Memory, index: number): void {
   const c = new Int32Array(memory.buffer, 0, CTL_WORDS);
+  const times = new Float64Array(memory.buffer, TIMES_BYTE, 2 * TIMED_THREADS);
+  const origin = performance.timeOrigin;
   let gen = Atomics.load(c, CTL.GEN);
   Atomics.add(c, CTL.READY, 1);
   Atomics.notify(c, CTL.READY);
@@ -172,12 +189,14 @@ export function workerLoop(ex: KernelExports, memory: WebAssembly.Memory, index:
     gen = Atomics.load(c, CTL.GEN);
     const op = Atomics.load(c, CTL.OP);
     if (op === OP_QUIT) return;
+    if (index < TIMED_THREADS) times[2 * index] = origin + performance.now();
     try {
       runJob(ex, op, Atomics.load(c, CTL.NET), Atomics.load(c, CTL.JOBS) + index * Atomics.load(c, CTL.STRIDE), index);
     } catch (e) {
       Atomics.store(c, CTL.ERR, 1);
       console.error(`spikegrad kernel worker ${index}:`, e);
     }
+    if (index < TIMED_THREADS) times[2 * index + 1] = origin + performance.now();
     Atomics.add(c, CTL.DONE, 1);
     Atomics.notify(c, CTL.DONE);
   }

@@ -148,6 +148,9 @@ export class WasmTape implements Tape {
   }
 }
 
+/** Ends the workers of kernels that were dropped without close(). */
+const poolReaper = new FinalizationRegistry<WasmThreadPool>((pool) => pool.close());
+
 /** A bump allocator over the wasm memory for one pass. */
 class Arena {
   constructor(public end: number) {}
@@ -161,6 +164,12 @@ class Arena {
 export interface WasmKernelOptions {
   /** Threads (default 1). threads > 1 uses a shared memory and threads − 1 workers. */
   threads?: number;
+  /**
+   * Fewest samples per thread for a pass to use the workers (smaller batches run on the calling thread,
+   * since waking workers costs tens of µs). Default: 256 for forward passes without tape, 32 with tape and
+   * for the vjp, 16 for the jvp.
+   */
+  minSamplesPerThread?: number;
   /** @internal A differently built kernel module (experiments and A/B timing); must match `threads`' memory kind. */
   module?: WebAssembly.Module;
 }
@@ -177,6 +186,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   readonly dOut: number;
   readonly layerRanges: Array<[number, number]>;
   readonly threads: number;
+  private readonly minPerThread: number | null;
 
   /** The reference kernel: structure, fallbacks. */
   private readonly ref: MlpKernel;
@@ -219,6 +229,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const threads = opts.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
     this.threads = threads;
+    this.minPerThread = opts.minSamplesPerThread ?? null;
     const ref = new MlpKernel(cfg);
     this.ref = ref;
     this.cfg = cfg;
@@ -319,6 +330,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     this.wtIdx = wtIdx;
     this.wpIdx = wpIdx;
     this.pool = shared ? new WasmThreadPool(module, this.memory, threads) : null;
+    if (this.pool) poolReaper.register(this, this.pool, this);
   }
 
   private readonly wtIdx: number[];
@@ -331,7 +343,10 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   /** End the worker threads. The kernel cannot be used afterwards. */
   close(): void {
     this.closed = true;
-    this.pool?.close();
+    if (this.pool) {
+      poolReaper.unregister(this);
+      this.pool.close();
+    }
   }
 
   /** Load parameters: copies them into wasm memory with padded biases and the two weight layouts. */
@@ -410,13 +425,14 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const yP = a.alloc(batch * this.dOut * 8);
     const ratesP = rates ? a.alloc(batch * L * 8) : 0;
     const hidP = hidden ? a.alloc(batch * this.N * 8) : 0;
-    const jobs = a.alloc(this.threads * JOB_BYTES);
+    const th = this.passThreads(batch, tape ? 32 : 256);
+    const jobs = a.alloc(th * JOB_BYTES);
     const scrBytes = this.ex.scratchBytes(this.net, 0);
-    const scr = a.alloc(this.threads * scrBytes);
+    const scr = a.alloc(th * scrBytes);
     this.ensure(a.end);
     const f = this.f64();
     f.set(x, xP >> 3);
-    this.writeJobs(jobs, batch, (j, k) => {
+    this.writeJobs(jobs, batch, th, (j, k) => {
       j[J.X] = xP;
       j[J.Y] = yP;
       j[J.TS] = ts;
@@ -425,7 +441,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       j[J.HID] = hidP;
       j[J.SCR] = scr + k * scrBytes;
     });
-    this.run(OP_FORWARD, jobs, batch);
+    this.run(OP_FORWARD, jobs, batch, th);
     const g = this.f64();
     if (rates) {
       // Per-sample rates summed in sample order, as the reference does.
@@ -467,9 +483,10 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const startP = a.alloc(M * 4);
     const hidP = hidden ? a.alloc(batch * this.N * 8) : 0;
     const hiddP = hidden ? a.alloc(M * batch * this.N * 8) : 0;
-    const jobs = a.alloc(this.threads * JOB_BYTES);
+    const th = this.passThreads(batch, 16);
+    const jobs = a.alloc(th * JOB_BYTES);
     const scrBytes = this.ex.scratchBytes(this.net, M);
-    const scr = a.alloc(this.threads * scrBytes);
+    const scr = a.alloc(th * scrBytes);
     this.ensure(a.end);
     const f = this.f64();
     const i32 = this.i32();
@@ -477,7 +494,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     f.set(dParams, dPP >> 3);
     if (dx) f.set(dx, dxP >> 3);
     for (let m = 0; m < M; m++) i32[(startP >> 2) + m] = dx ? 0 : firstLayer ? firstLayer[m]! : 0;
-    this.writeJobs(jobs, batch, (j, k) => {
+    this.writeJobs(jobs, batch, th, (j, k) => {
       j[J.X] = xP;
       j[J.Y] = yP;
       j[J.M] = M;
@@ -492,7 +509,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       j[J.SCR] = scr + k * scrBytes;
     });
     this.ex.prepareTangents(this.net, jobs);
-    this.run(OP_JVP, jobs, batch);
+    this.run(OP_JVP, jobs, batch, th);
     const g = this.f64();
     if (hidden) {
       hidden.r.set(g.subarray(hidP >> 3, (hidP >> 3) + batch * this.N));
@@ -513,7 +530,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     if (!tape.written) throw new Error('vjp: the tape has not been filled by a forward pass');
     if (this.tapeOwner !== tape) throw new Error('vjp: this tape was overwritten by a later forward pass with another tape (the wasm kernel keeps one tape)');
     const P = this.layout.size;
-    const th = this.threads;
+    const th = this.passThreads(batch, 32);
     const a = new Arena(this.tapeBase + this.tapeCap);
     const xP = a.alloc(x.length * 8);
     const gyP = a.alloc(gy.length * 8);
@@ -533,7 +550,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     f.fill(0, gxP >> 3, (gxP >> 3) + batch * this.dIn);
     f.set(grad, gradP >> 3);
     f.fill(0, (gradP >> 3) + P, (gradP >> 3) + th * P);
-    this.writeJobs(jobs, batch, (j, k) => {
+    this.writeJobs(jobs, batch, th, (j, k) => {
       j[J.X] = xP;
       j[J.TS] = this.tapeBase;
       j[J.TG] = this.tapeBase + this.tapeMaskBytes(batch);
@@ -545,7 +562,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       j[J.GB] = gBP + k * this.Np * 8;
       j[J.SCR] = scr + k * scrBytes;
     });
-    this.run(OP_VJP, jobs, batch);
+    this.run(OP_VJP, jobs, batch, th);
     const g = this.f64();
     const g0 = gradP >> 3;
     if (th === 1) grad.set(g.subarray(g0, g0 + P));
@@ -631,17 +648,38 @@ export class WasmMlpKernel implements SpikingMlpKernel {
 
   // ---------------------------------------------------------------------------------------------------------
 
-  private run(op: number, jobs: number, batch: number): void {
+  /**
+   * Wall-clock [start, end] (ms since the epoch) of each thread's share of the last pass (thread 0 = the
+   * caller), to see whether the threads overlapped; empty for one thread.
+   */
+  lastPassTimes(): Array<[number, number]> {
+    return this.pool ? [this.mainTimes, ...this.pool.lastJobTimes()] : [];
+  }
+
+  private mainTimes: [number, number] = [NaN, NaN];
+
+  /**
+   * Threads for a pass over `batch` samples: all of them when each gets at least `perThread` samples, else
+   * one (waking workers costs tens of µs; per-sample results do not depend on the choice, and the vjp
+   * gradient is deterministic for a given thread count and batch size).
+   */
+  private passThreads(batch: number, perThread: number): number {
+    return this.pool && batch >= this.threads * (this.minPerThread ?? perThread) ? this.threads : 1;
+  }
+
+  private run(op: number, jobs: number, batch: number, threads: number): void {
     if (this.closed) throw new Error('the kernel is closed');
     if (batch === 0) return;
-    if (this.pool) {
+    if (this.pool && threads > 1) {
       this.pool.dispatch(op, this.net, jobs, JOB_BYTES);
       let err: unknown = null;
+      const t0 = performance.timeOrigin + performance.now();
       try {
         runJob(this.ex, op, this.net, jobs, 0);
       } catch (e) {
         err = e;
       }
+      this.mainTimes = [t0, performance.timeOrigin + performance.now()];
       this.pool.wait();
       if (err) throw err;
     } else {
@@ -650,13 +688,13 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   }
 
   /** Job records: thread k gets samples [⌊k·batch/threads⌋, ⌊(k+1)·batch/threads⌋). */
-  private writeJobs(jobs: number, batch: number, fill: (j: Int32Array, k: number) => void): void {
+  private writeJobs(jobs: number, batch: number, threads: number, fill: (j: Int32Array, k: number) => void): void {
     const i32 = this.i32();
-    for (let k = 0; k < this.threads; k++) {
+    for (let k = 0; k < threads; k++) {
       const j = i32.subarray((jobs + k * JOB_BYTES) >> 2, (jobs + (k + 1) * JOB_BYTES) >> 2);
       j.fill(0);
-      j[J.B0] = Math.floor((k * batch) / this.threads);
-      j[J.B1] = Math.floor(((k + 1) * batch) / this.threads);
+      j[J.B0] = Math.floor((k * batch) / threads);
+      j[J.B1] = Math.floor(((k + 1) * batch) / threads);
       j[J.BATCH] = batch;
       fill(j, k);
     }

@@ -26,7 +26,7 @@ test('threads: forward, tape, jvp and ∂L/∂x bit-identical to one thread; gra
       const cfg = config(c);
       const ref = new MlpKernel(cfg);
       const one = new WasmMlpKernel(cfg);
-      const par = new WasmMlpKernel(cfg, { threads });
+      const par = new WasmMlpKernel(cfg, { threads, minSamplesPerThread: 1 });
       try {
         const p = params(cfg, seed++);
         ref.setParams(p);
@@ -75,6 +75,34 @@ test('threads: forward, tape, jvp and ∂L/∂x bit-identical to one thread; gra
       }
     }
   }
+});
+
+test('threads: small batches run on the calling thread by default, with the same results', () => {
+  const cfg = config(cases[1]!);
+  const one = new WasmMlpKernel(cfg);
+  const par = new WasmMlpKernel(cfg, { threads: 2 });
+  const p = params(cfg, 5);
+  one.setParams(p);
+  par.setParams(p);
+  const rng = new Rng(6);
+  const opts = { surrogate: gaussian(0.5) };
+  for (const batch of [3, 40, 600]) {
+    const x = randn(batch * 2, rng);
+    assertBitEqual(par.forward(x, batch, opts), one.forward(x, batch, opts), `forward batch ${batch}`);
+    const t1 = one.newTape(batch);
+    const t2 = par.newTape(batch);
+    one.forward(x, batch, opts, t1);
+    par.forward(x, batch, opts, t2);
+    const gy = randn(batch * 3, rng);
+    const ga = new Float64Array(one.nParams);
+    const gb = new Float64Array(one.nParams);
+    assertBitEqual(par.vjp(x, t2, gy, gb), one.vjp(x, t1, gy, ga), `vjp ∂L/∂x batch ${batch}`);
+    if (batch < 64) assertBitEqual(gb, ga, `vjp gradient batch ${batch} (one thread)`);
+    else assertClose(gb, ga, GRAD_TOL, `vjp gradient batch ${batch}`);
+    assert.equal(par.lastPassTimes().length, 2);
+  }
+  one.close();
+  par.close();
 });
 
 test('threads: a closed kernel refuses passes; batch 0 works', () => {

@@ -223,7 +223,7 @@ test('createMlpKernel and MlpRegression: the wasm backend gives the reference lo
   const y = randn(batch, rng);
   const results = (['ts', 'wasm'] as const).map((backend) => {
     const k = createMlpKernel(cfg, { backend });
-    const obj = new MlpRegression(k as MlpKernel, { surrogate: gaussian(0.5) }).setBatch(x, y, batch);
+    const obj = new MlpRegression(k, { surrogate: gaussian(0.5) }).setBatch(x, y, batch);
     const grad = new Float64Array(k.nParams);
     const loss = obj.lossAndGrad(p, grad);
     const out = new Float64Array(3);
