@@ -96,7 +96,12 @@ export const K_BIAS: usize = 272; // i64 0x3ff
 export const K_NBIG: usize = 288; // −708
 export const K_NTINY: usize = 304; // −2^-28
 export const K_NREDUCE: usize = 320; // −K_REDUCE
-export const K_BYTES: usize = 336;
+export const K_UTHRESH: usize = 336; // fdlibm's u_threshold: exp(x) = +0 below
+export const K_KLOW: usize = 352; // −1021: k below it takes fdlibm's 2^-1000 scaling
+export const K_K1000: usize = 368; // 1000
+export const K_TWOM1000: usize = 384; // 2^-1000
+export const K_STANDIN: usize = 400; // −1: computed in place of arguments below u_threshold
+export const K_BYTES: usize = 416;
 
 /** Fill the constant table that expVec reads (loads from memory are cheaper than rebuilding constants). */
 export function writeExpConstants(K: usize): void {
@@ -121,6 +126,11 @@ export function writeExpConstants(K: usize): void {
   v128.store(K, f64x2(-708.0, -708.0), K_NBIG);
   v128.store(K, i64x2(0xbe30000000000000, 0xbe30000000000000), K_NTINY);
   v128.store(K, i64x2(0xbfd62e4300000000, 0xbfd62e4300000000), K_NREDUCE);
+  v128.store(K, f64x2(U_THRESHOLD, U_THRESHOLD), K_UTHRESH);
+  v128.store(K, f64x2(-1021.0, -1021.0), K_KLOW);
+  v128.store(K, f64x2(1000.0, 1000.0), K_K1000);
+  v128.store(K, f64x2(TWOM1000, TWOM1000), K_TWOM1000);
+  v128.store(K, f64x2(-1.0, -1.0), K_STANDIN);
 }
 
 /**
@@ -189,4 +199,41 @@ export function expNegCore(x: v128, K: usize): v128 {
   // invln2 x + (−0.5), truncated; 0 on the unreduced lanes.
   const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
   return expTail(x, t, K);
+}
+
+/**
+ * The x <= 0 path extended to every x <= −2^-28 (the slow branch next to expNegCore, for arguments below
+ * −708): fdlibm's underflow branches as selects. x < u_threshold (−inf included) gives +0 (fdlibm's
+ * twom1000·twom1000; the lane is computed on a stand-in meanwhile), k < −1021 gives (y·2^(k+1000))·2^-1000.
+ */
+// @ts-ignore: decorator
+@inline
+export function expNegWideOkMask(x: v128, K: usize): v128 {
+  return f64x2.le(x, v128.load(K, K_NTINY));
+}
+
+// @ts-ignore: decorator
+@inline
+export function expNegWideCore(xIn: v128, K: usize): v128 {
+  const under = f64x2.lt(xIn, v128.load(K, K_UTHRESH));
+  const x = v128.bitselect(v128.load(K, K_STANDIN), xIn, under);
+  const reduce = f64x2.le(x, v128.load(K, K_NREDUCE));
+  const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
+  const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
+  const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
+  const r = f64x2.sub(hi, lo);
+  const tt = f64x2.mul(r, r);
+  let p = f64x2.add(v128.load(K, K_P4), f64x2.mul(tt, v128.load(K, K_P5)));
+  p = f64x2.add(v128.load(K, K_P3), f64x2.mul(tt, p));
+  p = f64x2.add(v128.load(K, K_P2), f64x2.mul(tt, p));
+  p = f64x2.add(v128.load(K, K_P1), f64x2.mul(tt, p));
+  const c = f64x2.sub(r, f64x2.mul(tt, p));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(v128.load(K, K_TWO), c));
+  const y = f64x2.sub(v128.load(K, K_ONE), f64x2.sub(f64x2.sub(lo, q), hi));
+  const low = f64x2.lt(t, v128.load(K, K_KLOW));
+  const t2 = f64x2.add(t, v128.and(low, v128.load(K, K_K1000)));
+  const twopk = i64x2.shl(i64x2.add(f64x2.add(t2, v128.load(K, K_MAGIC)), v128.load(K, K_BIAS)), 52);
+  // (y·2^(k+1000))·2^-1000 on those lanes, ·1 (exact) on the others, so no lane gets needless subnormal products.
+  const res = f64x2.mul(f64x2.mul(y, twopk), v128.bitselect(v128.load(K, K_TWOM1000), v128.load(K, K_ONE), low));
+  return v128.andnot(res, under);
 }

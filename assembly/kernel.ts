@@ -18,7 +18,7 @@
  * `job` (a sample range and pointers). Several instances may share one memory and run different sample
  * ranges of one job concurrently. The layouts below must match wasm-kernel.ts.
  */
-import { expCore, expNegCore, expNegOkMask, expOkMask, expScalar } from './exp';
+import { K_BYTES, expCore, expNegCore, expNegOkMask, expNegWideCore, expNegWideOkMask, expOkMask, expScalar } from './exp';
 
 export { expScalar, writeExpConstants } from './exp';
 
@@ -46,8 +46,8 @@ const D_SB: usize = 88;
 const D_SC: usize = 96;
 const D_N: usize = 104; // unpadded neurons over all spiking layers
 const D_MW: usize = 108; // u64 words of one step's spike masks (all layers; ×2 when signed)
-const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES = 336 bytes)
-const D_LAYERS: usize = 512;
+const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES bytes)
+const D_LAYERS: usize = 640;
 const LS: usize = 64;
 // per layer (bytes from net + D_LAYERS + l*LS)
 const L_N: usize = 0;
@@ -93,6 +93,11 @@ const J_GH: usize = 92; // f64[batch][N] ∂L/∂(time-averaged spikes), or 0
 const ZERO = f64x2(0.0, 0.0);
 const ONE = f64x2(1.0, 1.0);
 const MONE = f64x2(-1.0, -1.0);
+
+/** 1 if the descriptor's regions do not overlap (checked by the host at start-up). */
+export function layoutOk(): i32 {
+  return D_KTAB + K_BYTES <= D_LAYERS ? 1 : 0;
+}
 
 // @ts-ignore: decorator
 @inline function li(p: usize, off: usize): i32 {
@@ -255,6 +260,22 @@ function slopesScalar(net: usize, pre: usize, dst: usize, n: i32): void {
     let ok = v128.and(expArgOk(kind, e0, K), expArgOk(kind, e1, K));
     if (signed) ok = v128.and(ok, v128.and(expArgOk(kind, f0, K), expArgOk(kind, f1, K)));
     if (!i64x2.all_true(ok)) {
+      // Gaussian arguments below −708 (membrane potentials far below the threshold): the wide vector path.
+      if (kind == 1) {
+        let wide = v128.and(expNegWideOkMask(e0, K), expNegWideOkMask(e1, K));
+        if (signed) wide = v128.and(wide, v128.and(expNegWideOkMask(f0, K), expNegWideOkMask(f1, K)));
+        if (i64x2.all_true(wide)) {
+          let h0 = f64x2.mul(sa, expNegWideCore(e0, K));
+          let h1 = f64x2.mul(sa, expNegWideCore(e1, K));
+          if (signed) {
+            h0 = f64x2.add(h0, f64x2.mul(sa, expNegWideCore(f0, K)));
+            h1 = f64x2.add(h1, f64x2.mul(sa, expNegWideCore(f1, K)));
+          }
+          v128.store(d, h0, 0);
+          v128.store(d, h1, 16);
+          return;
+        }
+      }
       slopesScalar(net, p, d, 4);
       return;
     }
@@ -1593,6 +1614,8 @@ export function expArray(net: usize, src: usize, dst: usize, n: i32, neg: i32): 
     const x = v128.load(src + ib);
     if (i64x2.all_true(neg != 0 ? expNegOkMask(x, K) : expOkMask(x, K))) {
       v128.store(dst + ib, neg != 0 ? expNegCore(x, K) : expCore(x, K));
+    } else if (neg != 0 && i64x2.all_true(expNegWideOkMask(x, K))) {
+      v128.store(dst + ib, expNegWideCore(x, K));
     } else {
       expScalarPair(src + ib, dst + ib);
     }

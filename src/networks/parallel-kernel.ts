@@ -25,6 +25,7 @@ export interface KernelExports {
   scratchBytes(net: number, M: number): number;
   expArray(net: number, src: number, dst: number, n: number, neg: number): void;
   writeExpConstants(ptr: number): void;
+  layoutOk(): number;
   expScalar(x: number): number;
 }
 

@@ -32,7 +32,7 @@ import { type KernelExports, OP_FORWARD, OP_JVP, OP_VJP, WasmThreadPool, runJob 
 const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27 } as const; // i32 words
 const DF = { LEAK: 8, TH: 9, SA: 10, SB: 11, SC: 12 } as const; // f64 words
 const D_KTAB = 128; // bytes: exp constants (assembly/exp.ts)
-const D_LAYERS = 512; // bytes
+const D_LAYERS = 640; // bytes
 const LS = 64; // bytes per layer record
 const LW = { N: 0, NP: 1, NIN: 2, NINP: 3, OFF: 4, INOFF: 5, WT: 6, WP: 7, WOFF: 8, BOFF: 9, UOFF: 10, MW: 11, NW: 12 } as const; // i32 words
 const J = {
@@ -284,6 +284,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const module = opts.module ?? wasmModule(shared);
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.ex = inst.exports as unknown as KernelExports;
+    if (!opts.module && this.ex.layoutOk() !== 1) throw new Error('wasm kernel: descriptor layout mismatch (assembly/kernel.ts D_KTAB/D_LAYERS)');
 
     // Network descriptor.
     const i32 = this.i32();

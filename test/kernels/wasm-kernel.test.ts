@@ -184,6 +184,8 @@ test('wasm exp (vector and scalar paths) is bit-identical to Math.exp', () => {
     else if (i % 4 === 2) xs.push((u - 0.5) * 3);
     else xs.push((u - 0.5) * 1e-6);
   }
+  // Underflow range (fdlibm's k < −1021 and u_threshold branches), in pairs so that both vector lanes see it.
+  for (let i = 0; i < 20000; i++) xs.push(-700 - 60 * rng.uniform(), -700 - 60 * rng.uniform());
   const arr = Float64Array.from(xs);
   const { vec, neg, scalar } = k.wasmExp(arr);
   for (let i = 0; i < arr.length; i++) {
