@@ -46,6 +46,7 @@ const D_SB: usize = 88;
 const D_SC: usize = 96;
 const D_N: usize = 104; // unpadded neurons over all spiking layers
 const D_MW: usize = 108; // u64 words of one step's spike masks (all layers; ×2 when signed)
+const D_WFIN: usize = 112; // 1 if every weight of layers l > 0 is finite
 const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES bytes)
 const D_LAYERS: usize = 640;
 const LS: usize = 64;
@@ -93,6 +94,7 @@ const J_GH: usize = 92; // f64[batch][N] ∂L/∂(time-averaged spikes), or 0
 const ZERO = f64x2(0.0, 0.0);
 const ONE = f64x2(1.0, 1.0);
 const MONE = f64x2(-1.0, -1.0);
+const NEGZERO = i64x2(0x8000000000000000, 0x8000000000000000);
 
 /** 1 if the descriptor's regions do not overlap (checked by the host at start-up). */
 export function layoutOk(): i32 {
@@ -984,7 +986,22 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
   if (dense) {
     const dsPrev = DS + (<usize>li(ly, L_INOFF) << 3);
     const wt = lp(net, D_WT) + wtIdx;
-    // Any dS = 0 among the inputs? Then take the path that skips them, as the reference does.
+    // The reference skips the terms with dS = 0. Adding them instead changes nothing when the weights are
+    // finite (0·w = ±0) and no accumulator starts at −0 (then no partial sum is ever −0, and x + ±0 = x for
+    // any other x), so the fast product needs no skipping then; otherwise skip whenever a dS = 0 occurs.
+    if (li(net, D_WFIN) != 0) {
+      let nz = ZERO;
+      const npB = <usize>np << 3;
+      for (let t = 0; t < T; t++) {
+        const r = DZl + <usize>t * rowNpB;
+        for (let jb: usize = 0; jb < npB; jb += 16) nz = v128.or(nz, i64x2.eq(v128.load(r + jb), NEGZERO));
+      }
+      if (!v128.any_true(nz)) {
+        denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
+        recurrence(false, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
+        return;
+      }
+    }
     let zm = ZERO;
     const pairsB = <usize>(nIn >> 1) << 4;
     for (let t = 0; t < T; t++) {

@@ -29,7 +29,7 @@ import { KERNEL_WASM_PLAIN, KERNEL_WASM_SHARED } from './wasm-binary.js';
 import { type KernelExports, OP_FORWARD, OP_JVP, OP_VJP, WasmThreadPool, runJob } from './parallel-kernel.js';
 
 // ---- layouts shared with assembly/kernel.ts ----------------------------------------------------------------
-const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27 } as const; // i32 words
+const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27, WFIN: 28 } as const; // i32 words
 const DF = { LEAK: 8, TH: 9, SA: 10, SB: 11, SC: 12 } as const; // f64 words
 const D_KTAB = 128; // bytes: exp constants (assembly/exp.ts)
 const D_LAYERS = 640; // bytes
@@ -354,6 +354,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   setParams(params: Float64Array): void {
     this.ref.setParams(params);
     const f = this.f64();
+    let finite = true;
     f.set(params, this.paramsPtr >> 3);
     const bias = this.biasPtr >> 3;
     f.fill(0, bias, bias + this.Np);
@@ -369,6 +370,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       const wt = (this.wtPtr >> 3) + this.wtIdx[l]!;
       for (let o = 0; o < n; o++) for (let i = 0; i < nIn; i++) f[wt + i * np + o] = params[wo + o * nIn + i]!;
       if (l > 0) {
+        for (let q = wo; q < wo + n * nIn; q++) if (!Number.isFinite(params[q]!)) finite = false;
         // Row-padded [n][np_{l−1}] for W^T a vectorised across inputs.
         const nInP = this.np[l - 1]!;
         const wp = (this.wpPtr >> 3) + this.wpIdx[l]!;
@@ -377,6 +379,8 @@ export class WasmMlpKernel implements SpikingMlpKernel {
         }
       }
     }
+    // The tangent's fast product relies on finite weights (see assembly/kernel.ts, tangentLayer).
+    this.i32()[(this.net >> 2) + D.WFIN] = finite ? 1 : 0;
     this.paramsSet = true;
   }
 

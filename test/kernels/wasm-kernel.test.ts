@@ -135,6 +135,14 @@ test('zero and −0 tangents (dS = 0 inputs are skipped, signs of zero kept) mat
     ref.jvp(x, batch, V, M, opts, undefined, undefined, hA);
     wk.jvp(x, batch, V, M, opts, undefined, undefined, hB);
     assertBitEqual(hB.dr, hA.dr, `${JSON.stringify(c)}: hidden dr with zero tangents`);
+    // A huge (then an infinite) hidden weight: the tangent then skips zero dS terms like the reference.
+    for (const big of [1e300, Infinity]) {
+      const q = p.slice();
+      q[ref.layerRanges[1]![0]] = big;
+      ref.setParams(q);
+      wk.setParams(q);
+      assertBitEqual(wk.jvp(x, batch, V, M, opts).dy, ref.jvp(x, batch, V, M, opts).dy, `${JSON.stringify(c)}: weight ${big}`);
+    }
     wk.close();
   }
 });
