@@ -987,15 +987,13 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
     const dsPrev = DS + (<usize>li(ly, L_INOFF) << 3);
     const wt = lp(net, D_WT) + wtIdx;
     // The reference skips the terms with dS = 0. Adding them instead changes nothing when the weights are
-    // finite (0·w = ±0) and no accumulator starts at −0 (then no partial sum is ever −0, and x + ±0 = x for
-    // any other x), so the fast product needs no skipping then; otherwise skip whenever a dS = 0 occurs.
+    // finite (0·w = ±0) and no accumulator is −0 when they come (in round-to-nearest a sum is −0 only if both
+    // terms are, so dZ = dB + Σ s dW is −0 only where dB is; and x + ±0 = x for every other x). So the fast
+    // product needs no skipping unless a weight is not finite or dB has a −0; then skip where dS = 0 occurs.
     if (li(net, D_WFIN) != 0) {
       let nz = ZERO;
       const npB = <usize>np << 3;
-      for (let t = 0; t < T; t++) {
-        const r = DZl + <usize>t * rowNpB;
-        for (let jb: usize = 0; jb < npB; jb += 16) nz = v128.or(nz, i64x2.eq(v128.load(r + jb), NEGZERO));
-      }
+      for (let jb: usize = 0; jb < npB; jb += 16) nz = v128.or(nz, i64x2.eq(v128.load(dsrc + jb), NEGZERO));
       if (!v128.any_true(nz)) {
         denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
         recurrence(false, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
