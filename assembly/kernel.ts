@@ -341,6 +341,7 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
   V: i32,
   SIGNED: bool,
   INPUT: bool,
+  LEAK1: bool,
   T: i32,
   j0: i32,
   zsrc: usize,
@@ -431,11 +432,11 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
         }
       }
     }
-    // Neuron step.
-    const p0 = f64x2.add(f64x2.mul(leakV, u0), a0);
-    const p1 = f64x2.add(f64x2.mul(leakV, u1), a1);
-    const p2 = f64x2.add(f64x2.mul(leakV, u2), a2);
-    const p3 = f64x2.add(f64x2.mul(leakV, u3), a3);
+    // Neuron step (λ = 1: 1·U = U exactly, so the product is left out).
+    const p0 = f64x2.add(LEAK1 ? u0 : f64x2.mul(leakV, u0), a0);
+    const p1 = f64x2.add(LEAK1 ? u1 : f64x2.mul(leakV, u1), a1);
+    const p2 = f64x2.add(LEAK1 ? u2 : f64x2.mul(leakV, u2), a2);
+    const p3 = f64x2.add(LEAK1 ? u3 : f64x2.mul(leakV, u3), a3);
     const on0 = f64x2.ge(p0, thV);
     const on1 = f64x2.ge(p1, thV);
     const on2 = f64x2.ge(p2, thV);
@@ -464,15 +465,16 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
       const nq = mq + outNegB;
       store<u64>(nq, load<u64>(nq) | (<u64>nb << shift));
     }
-    u0 = f64x2.sub(p0, f64x2.mul(thV, s0));
+    // U = U_pre − θS; unsigned, θS is θ or +0 (θ > 0), i.e. θ masked by the spike (shorter than a product).
+    u0 = f64x2.sub(p0, SIGNED ? f64x2.mul(thV, s0) : v128.and(on0, thV));
     c0 = f64x2.add(c0, s0);
     if (V > 1) {
-      u1 = f64x2.sub(p1, f64x2.mul(thV, s1));
+      u1 = f64x2.sub(p1, SIGNED ? f64x2.mul(thV, s1) : v128.and(on1, thV));
       c1 = f64x2.add(c1, s1);
     }
     if (V > 2) {
-      u2 = f64x2.sub(p2, f64x2.mul(thV, s2));
-      u3 = f64x2.sub(p3, f64x2.mul(thV, s3));
+      u2 = f64x2.sub(p2, SIGNED ? f64x2.mul(thV, s2) : v128.and(on2, thV));
+      u3 = f64x2.sub(p3, SIGNED ? f64x2.mul(thV, s3) : v128.and(on3, thV));
       c2 = f64x2.add(c2, s2);
       c3 = f64x2.add(c3, s3);
     }
@@ -496,7 +498,7 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
 }
 
 // @ts-ignore: decorator
-@inline function primalLayerT(SIGNED: bool, INPUT: bool, net: usize, l: i32, Z0: usize, mask: usize, pre: usize, C: usize): void {
+@inline function primalLayerT(SIGNED: bool, INPUT: bool, LEAK1: bool, net: usize, l: i32, Z0: usize, mask: usize, pre: usize, C: usize): void {
   const ly = layer(net, l);
   const T = li(net, D_T);
   const np = li(ly, L_NP);
@@ -528,25 +530,36 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
   const Cl = C + offB;
   let j = 0;
   for (; j + 8 <= np; j += 8) {
-    primalTile(4, SIGNED, INPUT, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
+    primalTile(4, SIGNED, INPUT, LEAK1, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
   }
   if (j + 4 <= np) {
-    primalTile(2, SIGNED, INPUT, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
+    primalTile(2, SIGNED, INPUT, LEAK1, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
     j += 4;
   }
   if (j < np) {
-    primalTile(1, SIGNED, INPUT, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
+    primalTile(1, SIGNED, INPUT, LEAK1, T, j, zsrc, wt, rowB, inMask, inNW, inNegB, maskRowB, outMask, outNegB, preL, preRowB, Cl, leakV, thV, nthV);
   }
 }
 
 /** All T steps of layer l: spike masks (cleared by the caller), U_pre (if pre != 0) and counts. */
 function primalLayer(net: usize, l: i32, Z0: usize, mask: usize, pre: usize, C: usize): void {
+  const leak1 = load<f64>(net + D_LEAK) == 1.0;
   if (li(net, D_SIGNED) != 0) {
-    if (l == 0) primalLayerT(true, true, net, l, Z0, mask, pre, C);
-    else primalLayerT(true, false, net, l, Z0, mask, pre, C);
+    if (leak1) {
+      if (l == 0) primalLayerT(true, true, true, net, l, Z0, mask, pre, C);
+      else primalLayerT(true, false, true, net, l, Z0, mask, pre, C);
+    } else {
+      if (l == 0) primalLayerT(true, true, false, net, l, Z0, mask, pre, C);
+      else primalLayerT(true, false, false, net, l, Z0, mask, pre, C);
+    }
   } else {
-    if (l == 0) primalLayerT(false, true, net, l, Z0, mask, pre, C);
-    else primalLayerT(false, false, net, l, Z0, mask, pre, C);
+    if (leak1) {
+      if (l == 0) primalLayerT(false, true, true, net, l, Z0, mask, pre, C);
+      else primalLayerT(false, false, true, net, l, Z0, mask, pre, C);
+    } else {
+      if (l == 0) primalLayerT(false, true, false, net, l, Z0, mask, pre, C);
+      else primalLayerT(false, false, false, net, l, Z0, mask, pre, C);
+    }
   }
 }
 
