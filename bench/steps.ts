@@ -1,7 +1,7 @@
 /** Timed training steps of the paper's Mexican-hat network, shared by `npm run bench` and its memory probe. */
 import { bpGradient } from '../src/gradients/bp.js';
 import { RfgEstimator } from '../src/gradients/rfg.js';
-import { MlpKernel } from '../src/networks/mlp.js';
+import { createMlpKernel } from '../src/networks/kernel.js';
 import { MlpRegression } from '../src/networks/mlp-objective.js';
 import { initUniformFanIn } from '../src/networks/init.js';
 import type { MlpConfig } from '../src/networks/types.js';
@@ -17,9 +17,9 @@ export function mexicanHatNet(T = 32): MlpConfig {
 }
 
 /** A ready-to-run step: the objective on a fixed batch of uniform points, and a function doing one step. */
-export function makeStep(step: StepName, batch: number, T = 32): () => void {
+export function makeStep(step: StepName, batch: number, T = 32, backend: 'ts' | 'wasm' = 'ts'): () => void {
   const rng = new Rng(1);
-  const k = new MlpKernel(mexicanHatNet(T));
+  const k = createMlpKernel(mexicanHatNet(T), { backend });
   const params = initUniformFanIn(k.layout, rng);
   const x = new Float64Array(2 * batch);
   const y = new Float64Array(batch);
