@@ -90,6 +90,7 @@ const J_GB: usize = 80; // f64[Np] this thread's padded bias gradient
 const J_HID: usize = 84; // f64[batch][N] time-averaged spikes of every neuron, or 0
 const J_HIDD: usize = 88; // f64[M][batch][N] their tangents, or 0
 const J_GH: usize = 92; // f64[batch][N] ∂L/∂(time-averaged spikes), or 0
+const J_TC: usize = 96; // tape spike counts f64[batch][Np] (with J_TS)
 
 const ZERO = f64x2(0.0, 0.0);
 const ONE = f64x2(1.0, 1.0);
@@ -653,7 +654,10 @@ export function forward(net: usize, job: usize): void {
   for (let b = li(job, J_B0); b < b1; b++) {
     const mask = tS != 0 ? tS + <usize>b * maskB : sMask;
     primalSample(net, x + (<usize>(b * dIn) << 3), sZ0, mask, tS != 0 ? sPre : 0, sC);
-    if (tS != 0) slopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp);
+    if (tS != 0) {
+      slopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp);
+      memory.copy(lp(job, J_TC) + <usize>b * (<usize>Np << 3), sC, <usize>Np << 3);
+    }
     readout(net, sC, y + (<usize>(b * dOut) << 3));
     if (hid != 0) hiddenRates(net, sC, hid + (<usize>(b * li(net, D_N)) << 3));
     if (rates != 0) {
@@ -1425,8 +1429,8 @@ export function vjp(net: usize, job: usize): void {
   const TNpB = <usize>T * NpB;
   const maskRowB = <usize>MW << 3;
   const A0 = scr + scratchOffset(net, 0, R_V);
-  const RATE = A0 + NpB;
-  const COUT = RATE + NpB;
+  const COUT = A0 + 2 * NpB;
+  const tC = lp(job, J_TC);
   const GHT = COUT + NpB; // ∂L/∂r / T of the sample, padded
   const CG = GHT + NpB; // the last layer's ∂L/∂S with it
   const last = L - 1;
@@ -1445,29 +1449,8 @@ export function vjp(net: usize, job: usize): void {
     const G = tG + <usize>b * TNpB;
     memory.fill(COUT, 0, NpB);
     if (linear) {
-      // rate_i = Σ_t s_i[t] (small integers: exact in any order).
-      memory.fill(RATE, 0, NpB);
-      const mw = li(lyLast, L_MW);
-      const nw = li(lyLast, L_NW);
-      for (let t = 0; t < T; t++) {
-        const mrow = mask + <usize>t * maskRowB + (<usize>mw << 3);
-        for (let w = 0; w < nw; w++) {
-          let m = load<u64>(mrow + (<usize>w << 3));
-          while (m != 0) {
-            const q = RATE + ((<usize>(w << 6) + <usize>ctz<u64>(m)) << 3);
-            store<f64>(q, load<f64>(q) + 1.0);
-            m &= m - 1;
-          }
-          if (signed) {
-            let ng = load<u64>(mrow + (<usize>(nw + w) << 3));
-            while (ng != 0) {
-              const q = RATE + ((<usize>(w << 6) + <usize>ctz<u64>(ng)) << 3);
-              store<f64>(q, load<f64>(q) - 1.0);
-              ng &= ng - 1;
-            }
-          }
-        }
-      }
+      // rate_i = Σ_t s_i[t]: the forward pass's spike counts (the same sums of ±1 and 0 from 0, in t order).
+      const RATE = tC + <usize>b * NpB + lastOffB;
       for (let o = 0; o < dOut; o++) {
         const gv = load<f64>(gyb + (<usize>o << 3));
         if (gv == 0) continue;
