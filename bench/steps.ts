@@ -1,4 +1,4 @@
-/** Timed training steps of the paper's Mexican-hat network, shared by `npm run bench` and its memory probe. */
+/** One training step of the paper's Mexican-hat network at any T and backend, for the memory probe. */
 import { bpGradient } from '../src/gradients/bp.js';
 import { RfgEstimator } from '../src/gradients/rfg.js';
 import { createMlpKernel } from '../src/networks/kernel.js';
@@ -47,18 +47,4 @@ export function makeStep(step: StepName, batch: number, T = 32, backend: 'ts' | 
       return () => void est.estimate(obj, params, dirRng, grad);
     }
   }
-}
-
-/** Median ms per call after warm-up, running for at least `minMs` and `minReps` calls. */
-export function timeIt(f: () => void, minMs = 1000, minReps = 5): number {
-  for (let i = 0; i < 2; i++) f();
-  const times: number[] = [];
-  const t0 = performance.now();
-  while (times.length < minReps || performance.now() - t0 < minMs) {
-    const t = performance.now();
-    f();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
 }
