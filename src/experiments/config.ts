@@ -105,7 +105,7 @@ export function buildTask(cfg: RunConfig, dataRng: Rng, engine: KernelOptions = 
     }
     case 'poisson':
     case 'diffusion-reaction': {
-      const task = buildOperatorTask(cfg, dataRng);
+      const task = buildOperatorTask(cfg, dataRng, engine);
       return { task, surrogate: task.surrogate };
     }
     default:

@@ -12,6 +12,7 @@
  * same benchmark data, and the run seed changes only the initialisation, batches and perturbations.
  */
 import { deepONetConfig, DeepONetRegression, OperatorNet, type OperatorNetConfig, OperatorRegression } from '../networks/deeponet.js';
+import type { KernelOptions } from '../networks/kernel.js';
 import { MinMaxScaler, relativeL2 } from '../networks/loss.js';
 import { sepONetConfig, SepONetRegression } from '../networks/seponet.js';
 import type { MlpConfig } from '../networks/types.js';
@@ -101,11 +102,14 @@ function requireOperator(cfg: RunConfig): OperatorSettings {
   return cfg.operator;
 }
 
-/** Builds the task (reads or generates the cached dataset). `dataRng` is unused: the data seed is in the config. */
-export function buildOperatorTask(cfg: RunConfig, _dataRng?: Rng): OperatorTask {
+/**
+ * Builds the task (reads or generates the cached dataset). `dataRng` is unused: the data seed is in the config.
+ * `engine` picks the sub-networks' kernel (results are bit-identical; wasm is faster).
+ */
+export function buildOperatorTask(cfg: RunConfig, _dataRng?: Rng, engine: KernelOptions = {}): OperatorTask {
   const op = requireOperator(cfg);
   const surrogate = makeSurrogate(cfg.surrogate);
-  const net = new OperatorNet(operatorNetConfig(cfg));
+  const net = new OperatorNet(operatorNetConfig(cfg), engine);
   if (cfg.problem === 'poisson') {
     const { dataset: d } = loadOrGeneratePoisson(op.dataDir, { seed: op.dataSeed });
     const grid = Float64Array.from(d.x);
