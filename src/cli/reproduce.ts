@@ -18,7 +18,7 @@ interface Flags {
   quiet?: boolean;
 }
 
-const QUICK_SCALE = 0.1;
+const QUICK_SCALE = 0.25;
 
 export function registerReproduce(program: Command): void {
   program
@@ -27,7 +27,7 @@ export function registerReproduce(program: Command): void {
     .argument('[experiment]', `${Object.keys(EXPERIMENTS).join(' | ')} | all (default: a quick version of all)`)
     .option('--seeds <n>', 'seeds per method', positiveInt)
     .option('-o, --out <dir>', 'output directory (default: reproduction/EXPERIMENT)')
-    .option('--scale <x>', 'multiply every run\'s iterations by x (default: 1 with an experiment named, 0.1 without)', positiveNumber)
+    .option('--scale <x>', 'multiply every run\'s iterations by x (default: 1 with an experiment named, 0.25 without)', positiveNumber)
     .option('--workers <n>', 'parallel worker threads', positiveInt, defaultWorkers())
     .option('-q, --quiet', 'no progress output')
     .action(async (experiment: string | undefined, f: Flags) => {
@@ -68,7 +68,7 @@ export function registerReproduce(program: Command): void {
           writePng(join(out, fig.file), fig.svg);
           return `![${fig.caption}](${fig.file})\n\n*${fig.caption}*\n`;
         });
-        sections.push(`## ${spec.title}\n\nTest relative L2 error, mean ± standard deviation over ${seeds} seed(s).\n\n${markdownTable(rows)}\n\n${figs.join('\n')}`);
+        sections.push(`## ${spec.title}\n\nTest relative L2 error, mean ± standard deviation over ${seeds} seed(s).\n\n${markdownTable(rows, scale !== 1)}\n\n${figs.join('\n')}`);
       }
       const total = (performance.now() - t0) / 1000;
       const cmd = `spikegrad reproduce${experiment ? ' ' + experiment : ''}${f.seeds ? ` --seeds ${f.seeds}` : ''}${f.scale ? ` --scale ${f.scale}` : ''}`;
