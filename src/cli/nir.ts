@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultConfig, PROBLEMS, type ProblemName } from '../experiments/config.js';
 import { FILES, prepareRunDir, writeJson } from '../experiments/run-dir.js';
-import { exportNir, importNir } from '../io/nir.js';
+import { checkOperatorConfig, exportNir, exportOperatorNir, importNir } from '../io/nir.js';
 import { checkMlpConfig, loadModel, saveModel } from '../io/safetensors.js';
 import { mlpLayout } from '../networks/types.js';
 import { UserError } from '../util/errors.js';
@@ -13,14 +13,23 @@ import { oneOf, positiveInt } from './options.js';
 export function registerNir(program: Command): void {
   program
     .command('export-nir')
-    .description('write a trained spiking MLP as a NIR 1.0 graph (HDF5) for snnTorch, Norse, Lava-DL (Loihi 2), …')
+    .description('write a trained spiking MLP (or DeepONet/SepONet: one nested graph per sub-network) as a NIR 1.0 graph (HDF5) for snnTorch, Norse, Lava-DL (Loihi 2), …')
     .argument('<model>', 'a run directory or its model.safetensors')
     .argument('<out.nir>', 'output file')
     .action(async (model: string, out: string) => {
       const path = existsSync(model) && statSync(model).isDirectory() ? join(model, FILES.model) : model;
       if (!existsSync(path)) throw new UserError(`${path}: no such file`);
       const m = loadModel(path);
-      if (m.config['kind'] !== 'mlp') throw new UserError(`${path}: NIR export supports spiking MLPs; this model is a '${String(m.config['kind'])}'`);
+      const kind = m.config['kind'];
+      if (kind === 'deeponet' || kind === 'seponet') {
+        const op = checkOperatorConfig(m.config, path);
+        const warnings = await exportOperatorNir(out, op, m.params, m.layout);
+        for (const w of warnings) process.stderr.write(`spikegrad: warning: ${w}\n`);
+        const parts = op.factors.map((f) => `${f.name} ${f.mlp.sizes.join('→')}`).join(', ');
+        process.stdout.write(`wrote ${out} (${kind}: ${parts}; rank ${op.latent}, T = ${op.factors[0]!.mlp.T}; one nested graph per sub-network)\n`);
+        return;
+      }
+      if (kind !== 'mlp') throw new UserError(`${path}: NIR export supports spiking MLPs, DeepONets and SepONets; this model is a '${String(kind)}'`);
       const cfg = checkMlpConfig(m.config, path);
       const warnings = await exportNir(out, cfg, m.params);
       for (const w of warnings) process.stderr.write(`spikegrad: warning: ${w}\n`);

@@ -37,9 +37,12 @@
  * (truncation); a SHA-256 of the graph's content in the metadata (`spikegrad_sha256`) catches damaged numbers,
  * which HDF5 (format-0 superblock, no checksums) would return silently.
  *
- * TODO(deeponet): DeepONet/SepONet export is not implemented. Their output contracts the factor nets' outputs (a sum
- * of products), for which NIR has no node; a partial export would write one Input → … → Output chain per factor net
- * in one graph and describe the contraction in the metadata.
+ * Operator networks (DeepONet, SepONet; `exportOperatorNir`): their output contracts the factor nets' outputs (a sum
+ * of products, G = Σ_q Π_k F_k[·, q] + b₀), for which NIR has no node. The export writes one nested NIRGraph node
+ * per factor net (exactly the graph `mlpToNirGraph` writes for that sub-network, with its own nodes/, edges and
+ * metadata), fed by a top-level Input and feeding a top-level Output, and describes the combination (and spikegrad's
+ * config) in the top graph's metadata. Local-loss heads are training-only and are left out. The import reads single
+ * chains only and refuses nested graphs.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -48,7 +51,8 @@ import { join, resolve } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
-import { type MlpConfig, mlpLayout } from '../networks/types.js';
+import { OperatorNet, type OperatorNetConfig } from '../networks/deeponet.js';
+import { type MlpConfig, type ParamLayout, mlpLayout } from '../networks/types.js';
 import { VERSION } from '../version.js';
 import { checkMlpConfig, firstNonFinite } from './safetensors.js';
 
@@ -318,8 +322,10 @@ export interface NirArray {
 export interface NirNodeSpec {
   type: string;
   params: Record<string, NirArray>;
+  /** For type 'NIRGraph': the nested graph, written as the node's own nodes/, edges and metadata. */
+  graph?: NirGraphSpec;
 }
-/** A flat NIR graph to write (no sub-graphs). */
+/** A NIR graph to write (nodes of type 'NIRGraph' carry a nested graph). */
 export interface NirGraphSpec {
   nodes: Record<string, NirNodeSpec>;
   edges: Array<[string, string]>;
@@ -336,28 +342,39 @@ export async function writeNirGraph(path: string, g: NirGraphSpec): Promise<void
     const f = new h5.File(tmp, 'w', { libver: ['earliest', 'v108'] });
     try {
       f.create_dataset({ name: 'version', data: NIR_VERSION, dtype: 'S' });
-      const root = f.create_group('node');
-      root.create_dataset({ name: 'type', data: 'NIRGraph', dtype: 'S' });
-      const nodes = root.create_group('nodes');
-      for (const [name, node] of Object.entries(g.nodes)) {
-        const ng = nodes.create_group(name);
-        ng.create_dataset({ name: 'type', data: node.type, dtype: 'S' });
-        for (const [p, a] of Object.entries(node.params)) {
-          ng.create_dataset({ name: p, data: a.data, shape: a.shape, dtype: a.data instanceof Float64Array ? '<d' : '<q' });
-        }
-      }
-      root.create_dataset({ name: 'edges', data: g.edges.flat(), shape: [g.edges.length, 2], dtype: 'S' });
-      const meta = root.create_group('metadata');
-      for (const [k, v] of Object.entries(g.metadata)) {
-        if (typeof v === 'string') meta.create_dataset({ name: k, data: v, dtype: 'S' });
-        else meta.create_dataset({ name: k, data: Float64Array.of(v), shape: [], dtype: '<d' });
-      }
+      writeGraphInto(f.create_group('node'), g, 0);
     } finally {
       f.close();
     }
     writeFileAtomic(path, readFileSync(tmp));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type H5WritableGroup = ReturnType<InstanceType<H5Module['File']>['create_group']>;
+
+/** Write a graph's type, nodes/ (recursively for nested NIRGraph nodes), edges and metadata into a group. */
+function writeGraphInto(root: H5WritableGroup, g: NirGraphSpec, depth: number): void {
+  if (depth > 8) throw new Error('writeNirGraph: graphs nested more than 8 deep');
+  root.create_dataset({ name: 'type', data: 'NIRGraph', dtype: 'S' });
+  const nodes = root.create_group('nodes');
+  for (const [name, node] of Object.entries(g.nodes)) {
+    const ng = nodes.create_group(name);
+    if (node.type === 'NIRGraph' && node.graph) {
+      writeGraphInto(ng, node.graph, depth + 1);
+      continue;
+    }
+    ng.create_dataset({ name: 'type', data: node.type, dtype: 'S' });
+    for (const [p, a] of Object.entries(node.params)) {
+      ng.create_dataset({ name: p, data: a.data, shape: a.shape, dtype: a.data instanceof Float64Array ? '<d' : '<q' });
+    }
+  }
+  root.create_dataset({ name: 'edges', data: g.edges.flat(), shape: [g.edges.length, 2], dtype: 'S' });
+  const meta = root.create_group('metadata');
+  for (const [k, v] of Object.entries(g.metadata)) {
+    if (typeof v === 'string') meta.create_dataset({ name: k, data: v, dtype: 'S' });
+    else meta.create_dataset({ name: k, data: Float64Array.of(v), shape: [], dtype: '<d' });
   }
 }
 
@@ -496,6 +513,11 @@ export function mlpToNirGraph(cfg: MlpConfig, params: Float64Array): { graph: Ni
  */
 export async function exportNir(path: string, cfg: MlpConfig, params: Float64Array): Promise<string[]> {
   const { graph, warnings } = mlpToNirGraph(cfg, params);
+  await writeNirOrUserError(path, graph);
+  return warnings;
+}
+
+async function writeNirOrUserError(path: string, graph: NirGraphSpec): Promise<void> {
   try {
     await writeNirGraph(path, graph);
   } catch (e) {
@@ -504,6 +526,161 @@ export async function exportNir(path: string, cfg: MlpConfig, params: Float64Arr
     if (code) throw new UserError(`${path}: cannot write NIR file (${code})`);
     throw e;
   }
+}
+
+/** An operator network's config as saved with its model (`target_scaling` when its targets were normalised). */
+export type OperatorModelConfig = OperatorNetConfig & { target_scaling?: { kind: 'min-max'; min: number; max: number } };
+
+/** Check an operator network's config (e.g. from a model file's metadata); failures are UserErrors naming `path`. */
+export function checkOperatorConfig(raw: Record<string, unknown>, path: string): OperatorModelConfig {
+  const fail = (msg: string): never => {
+    throw new UserError(`${path}: invalid operator-network config: ${msg}`);
+  };
+  const kind = raw['kind'];
+  if (kind !== 'deeponet' && kind !== 'seponet') return fail(`kind must be 'deeponet' or 'seponet', got ${JSON.stringify(kind)}`);
+  const latent = raw['latent'];
+  if (typeof latent !== 'number' || !Number.isInteger(latent) || latent < 1) return fail(`latent must be a positive integer, got ${JSON.stringify(latent)}`);
+  const localLosses = raw['localLosses'] ?? false;
+  if (typeof localLosses !== 'boolean') return fail('localLosses must be true or false');
+  const rawFactors = raw['factors'];
+  if (!Array.isArray(rawFactors) || rawFactors.length < 2) return fail('factors must be a list of at least two {name, mlp}');
+  const names = new Set<string>();
+  const factors = rawFactors.map((f: unknown, k) => {
+    if (typeof f !== 'object' || f === null) return fail(`factor ${k} is not an object`);
+    const name = (f as Record<string, unknown>)['name'];
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return fail(`factor ${k} has an invalid name ${JSON.stringify(name)}`);
+    if (names.has(name)) return fail(`factor name '${name}' appears twice`);
+    names.add(name);
+    const mlpRaw = (f as Record<string, unknown>)['mlp'];
+    if (typeof mlpRaw !== 'object' || mlpRaw === null) return fail(`factor '${name}' has no mlp config`);
+    const mlp = checkMlpConfig(mlpRaw as Record<string, unknown>, `${path} (factor '${name}')`);
+    if (mlp.readout !== 'linear') return fail(`factor '${name}' must have the linear readout`);
+    if (mlp.sizes[mlp.sizes.length - 1] !== latent) return fail(`factor '${name}' outputs ${mlp.sizes[mlp.sizes.length - 1]} values, the latent size is ${latent}`);
+    return { name, mlp };
+  });
+  const cfg: OperatorModelConfig = { kind, factors, latent, localLosses };
+  const ts = raw['target_scaling'];
+  if (ts !== undefined) {
+    const t = ts as Record<string, unknown>;
+    if (typeof ts !== 'object' || ts === null || t['kind'] !== 'min-max' || typeof t['min'] !== 'number' || typeof t['max'] !== 'number') {
+      return fail('target_scaling must be {kind: "min-max", min, max}');
+    }
+    cfg.target_scaling = { kind: 'min-max', min: t['min'], max: t['max'] };
+  }
+  return cfg;
+}
+
+/** Metadata key describing how the top graph's sub-graph outputs combine. */
+export const OPERATOR_COMBINATION = 'sum_r prod_factors';
+
+/**
+ * The NIR graph of an operator network (DeepONet, SepONet): one nested NIRGraph node per factor net, each exactly
+ * `mlpToNirGraph` of that sub-network's slice of the flat vector, between a top-level Input (`input_<factor>`) and
+ * Output (`output_<factor>`); the combination, the rank, bias0 and spikegrad's config are in the top metadata.
+ * `layout`, when given (a loaded model's), must be the network's. Local-loss heads are left out (with a warning).
+ */
+export function operatorToNirGraph(
+  config: OperatorNetConfig | Record<string, unknown>,
+  params: Float64Array,
+  layout?: ParamLayout,
+): { graph: NirGraphSpec; warnings: string[] } {
+  const cfg = checkOperatorConfig(config as Record<string, unknown>, 'exportOperatorNir');
+  let net: OperatorNet;
+  try {
+    net = new OperatorNet({ kind: cfg.kind, factors: cfg.factors, latent: cfg.latent, localLosses: cfg.localLosses });
+  } catch (e) {
+    throw new UserError(`exportOperatorNir: ${(e as Error).message}`);
+  }
+  if (params.length !== net.layout.size) throw new UserError(`exportOperatorNir: ${params.length} parameters for a layout of ${net.layout.size}`);
+  if (layout) {
+    const a = JSON.stringify(layout.tensors.map((t) => [t.name, t.shape, t.offset]));
+    const b = JSON.stringify(net.layout.tensors.map((t) => [t.name, t.shape, t.offset]));
+    if (a !== b) throw new UserError('exportOperatorNir: the model file\'s tensor layout is not the one its config describes');
+  }
+  const warnings = new Set<string>();
+  const nodes: Record<string, NirNodeSpec> = {};
+  const edges: Array<[string, string]> = [];
+  const subDigests: Record<string, string> = {};
+  cfg.factors.forEach((f, k) => {
+    const sub = mlpLayout(f.mlp);
+    const off = net.pOff[k]!;
+    for (const t of sub.tensors) {
+      const full = net.layout.tensors.find((x) => x.name === `${f.name}.${t.name}`);
+      if (!full || full.offset !== off + t.offset) throw new Error(`exportOperatorNir: tensor ${f.name}.${t.name} is not where the factor's layout puts it`);
+    }
+    const { graph, warnings: w } = mlpToNirGraph(f.mlp, params.slice(off, off + sub.size));
+    for (const x of w) warnings.add(x);
+    subDigests[f.name] = graph.metadata[DIGEST_KEY] as string;
+    const shape = (n: number): NirArray => ({ data: BigInt64Array.of(BigInt(n)), shape: [1] });
+    nodes[`input_${f.name}`] = { type: 'Input', params: { shape: shape(f.mlp.sizes[0]!) } };
+    nodes[f.name] = { type: 'NIRGraph', params: {}, graph };
+    nodes[`output_${f.name}`] = { type: 'Output', params: { shape: shape(cfg.latent) } };
+    edges.push([`input_${f.name}`, f.name], [f.name, `output_${f.name}`]);
+  });
+  const bias0 = params[net.b0Off]!;
+  if (!Number.isFinite(bias0)) throw new UserError(`exportOperatorNir: bias0 is ${bias0}; refusing to export a diverged model`);
+  const names = cfg.factors.map((f) => f.name);
+  const axes = names.map((_, k) => `i${k}`);
+  const nHeads = net.heads.length;
+  const out: string[] = [
+    `NIR has no node for the low-rank product of an operator network: the file holds its ${names.length} sub-networks (${names.join(', ')}) ` +
+      'as nested graphs, and the top graph\'s metadata describes how to combine their outputs (sum over the rank of the product of the factors, plus bias0), ' +
+      'which downstream tools must do themselves.',
+    ...warnings,
+  ];
+  if (nHeads > 0) {
+    out.push(`the ${nHeads} local-loss heads are training-only and were left out of the NIR file (the network's output does not use them).`);
+  }
+  const metadata: Record<string, string | number> = {
+    producer: `spikegrad ${VERSION}`,
+    operator_kind: cfg.kind,
+    combination: OPERATOR_COMBINATION,
+    combination_formula:
+      `y[${axes.join(', ')}] = bias0 + sum_{q < rank} ${names.map((n, k) => `${n}[${axes[k]}, q]`).join(' * ')}, where <factor>[i, :] ` +
+      'is the output (output_<factor>, rank values) of sub-graph <factor> on the i-th input vector given to input_<factor>; ' +
+      'the output axes are in factor order',
+    factors: names.join(','),
+    factor_inputs: names.map((n) => `input_${n}`).join(','),
+    factor_outputs: names.map((n) => `output_${n}`).join(','),
+    rank: cfg.latent,
+    bias0,
+    note:
+      'NIR has no node for the product of the sub-networks\' outputs: downstream tools get each sub-network as a nested NIRGraph ' +
+      'and must evaluate the sub-graphs on their own inputs and combine them as combination_formula says.',
+    local_loss_heads: nHeads > 0 ? `${nHeads} training-only heads omitted` : 'none',
+    reset_mode: 'subtract',
+    dt: NIR_DT,
+    subgraph_sha256: JSON.stringify(subDigests),
+    spikegrad_config: JSON.stringify({
+      kind: cfg.kind,
+      factors: cfg.factors,
+      latent: cfg.latent,
+      localLosses: false,
+      ...(cfg.target_scaling ? { target_scaling: cfg.target_scaling } : {}),
+    }),
+  };
+  if (cfg.target_scaling) {
+    metadata['output_scaling'] = 'u = target_min + (target_max - target_min) * y (the network was trained on min-max scaled targets)';
+    metadata['target_min'] = cfg.target_scaling.min;
+    metadata['target_max'] = cfg.target_scaling.max;
+  }
+  const top = Object.keys(nodes).map((name) => ({ name, type: nodes[name]!.type, arrays: nodes[name]!.params }));
+  metadata[DIGEST_KEY] = graphDigest(top, metadata);
+  return { graph: { nodes, edges, metadata }, warnings: out };
+}
+
+/**
+ * Export an operator network (DeepONet, SepONet) as one NIR file: a top graph of nested NIRGraph sub-networks (see
+ * `operatorToNirGraph`). Returns warnings for the caller to print.
+ */
+export async function exportOperatorNir(
+  path: string,
+  config: OperatorNetConfig | Record<string, unknown>,
+  params: Float64Array,
+  layout?: ParamLayout,
+): Promise<string[]> {
+  const { graph, warnings } = operatorToNirGraph(config, params, layout);
+  await writeNirOrUserError(path, graph);
   return warnings;
 }
 
@@ -554,6 +731,15 @@ export function parseNirTree(tree: H5Group, path: string): { chain: ParsedNode[]
   }
   const nodes = new Map<string, ParsedNode>();
   const unsupported: string[] = [];
+  const nested = Object.entries(nodesG.children)
+    .filter(([, n]) => n.kind === 'group' && stringOf(n, 'type') === 'NIRGraph')
+    .map(([name]) => `NIRGraph ('${name}')`);
+  if (nested.length > 0) {
+    fail(
+      `unsupported NIR node types: ${nested.join(', ')}: nested graphs are not supported for import ` +
+        '(e.g. a DeepONet/SepONet export, one nested graph per sub-network); spikegrad imports single Input → … → Output chains',
+    );
+  }
   for (const [name, n] of Object.entries(nodesG.children)) {
     if (n.kind !== 'group') fail(`node '${name}' is not a group`);
     const type = stringOf(n as H5Group, 'type');
