@@ -35,6 +35,7 @@ interface TrainFlags {
   checkpointEvery: number;
   resume?: string;
   initFrom?: string;
+  threads: number;
   quiet?: boolean;
 }
 
@@ -67,6 +68,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'write checkpoint.safetensors every n iterations (0: never)', nonNegativeInt, 1000)
     .option('--resume <dir>', 'continue the run in DIR from its checkpoint (same config)')
     .option('--init-from <model>', 'start from a trained model (model.safetensors or a run directory, e.g. one made by import-nir): fine-tuning')
+    .option('--threads <n>', 'worker threads of the WebAssembly kernel (batch split; 1 gives results bit-identical to the reference)', positiveInt, 1)
     .option('-q, --quiet', 'no progress output')
     .action(async (problem: string | undefined, flags: TrainFlags) => {
       await trainCommand(problem, flags);
@@ -132,7 +134,13 @@ export async function trainCommand(problem: string | undefined, f: TrainFlags): 
     result = trainToDir(
       cfg,
       dir,
-      { checkpointEvery: f.checkpointEvery, onStep: (p) => reporter.step(p), onEval: (r) => reporter.eval(r), ...(initParams ? { initParams } : {}) },
+      {
+        checkpointEvery: f.checkpointEvery,
+        onStep: (p) => reporter.step(p),
+        onEval: (r) => reporter.eval(r),
+        engine: { backend: 'wasm', threads: f.threads },
+        ...(initParams ? { initParams } : {}),
+      },
       resume,
     );
   } finally {

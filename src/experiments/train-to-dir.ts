@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import type { KernelOptions } from '../networks/kernel.js';
 import { saveModel } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -19,6 +20,8 @@ export interface TrainToDirOptions {
   checkpointEvery: number;
   /** Start from these parameters instead of the seeded initialisation (fine-tuning). */
   initParams?: Float64Array;
+  /** Kernel backend and threads (results do not depend on it, up to the summation order of threads > 1). */
+  engine?: KernelOptions;
   onStart?: (cfg: RunConfig, fromIteration: number) => void;
   onStep?: (p: TrainProgress) => void;
   onEval?: (row: MetricsRow) => void;
@@ -50,7 +53,7 @@ export function loadResume(dir: string): { cfg: RunConfig; state: TrainState; me
 export function trainToDir(cfg: RunConfig, dir: string, o: TrainToDirOptions, resume?: { state: TrainState; metrics: MetricsRow[] }): RunResultJson {
   prepareRunDir(dir);
   if (!resume) writeJson(dir, FILES.config, cfg);
-  const { task, start } = prepareRun(cfg);
+  const { task, start } = prepareRun(cfg, o.engine);
   if (o.initParams && !resume) {
     if (o.initParams.length !== start.params.length) throw new UserError(`initial model has ${o.initParams.length} parameters, the network needs ${start.params.length}`);
     start.params.set(o.initParams);
