@@ -45,13 +45,22 @@ out();
 const rows: BenchRow[] = benchKernels({ batches, backends, minMs, onRow: (r) => process.stderr.write(`  ${r.backend} ${r.step} batch ${r.batch}: ${r.ms.toFixed(2)} ms\n`) });
 
 let peer: PeerRow[] = [];
+let peer1: PeerRow[] = [];
+let peer2: PeerRow[] = [];
 let peerNote = '';
 if (!args.includes('--no-peer')) {
   const p = findPeer(root);
   if ('missing' in p) peerNote = `PyTorch peer skipped: ${p.missing}.`;
   else {
-    process.stderr.write('  running the PyTorch peer …\n');
-    peer = runPeer(p, 'mlp', [...STEPS], batches, quick ? 0.5 : 1.5);
+    process.stderr.write('  running the PyTorch peer (2 threads, then 1) …\n');
+    const t = quick ? 0.5 : 1.5;
+    peer2 = runPeer(p, 'mlp', [...STEPS], batches, t, 2);
+    peer1 = runPeer(p, 'mlp', [...STEPS], batches, t, 1);
+    // Per cell, the faster of the peer's two configurations is the one to beat.
+    peer = peer2.map((r) => {
+      const one = peer1.find((q) => q.step === r.step && q.batch === r.batch);
+      return one && one.ms_median < r.ms_median ? one : r;
+    });
   }
 } else peerNote = 'PyTorch peer skipped (--no-peer).';
 
@@ -64,11 +73,14 @@ for (const step of STEPS) {
   for (const b of backends) {
     out(`| ${step} | ${b} | ${batches.map((n) => rows.find((r) => r.step === step && r.backend === b && r.batch === n)?.ms.toFixed(2) ?? '–').join(' | ')} |`);
   }
-  if (peer.length) out(`| ${step} | PyTorch peer (2 threads) | ${batches.map((n) => peerCell(peer.find((r) => r.step === step && r.batch === n))).join(' | ')} |`);
+  if (peer.length) {
+    out(`| ${step} | PyTorch peer, 2 threads | ${batches.map((n) => peerCell(peer2.find((r) => r.step === step && r.batch === n))).join(' | ')} |`);
+    out(`| ${step} | PyTorch peer, 1 thread | ${batches.map((n) => peerCell(peer1.find((r) => r.step === step && r.batch === n))).join(' | ')} |`);
+  }
 }
 out();
 if (peer.length) {
-  out('### Speed-up over the PyTorch peer (peer ms / spikegrad ms, best spikegrad backend per cell; same run)');
+  out('### Speed-up over the PyTorch peer (faster peer configuration ms / spikegrad ms, best spikegrad backend per cell; same run)');
   out();
   out(`| step | ${cols.join(' | ')} |`);
   out(`|---|${batches.map(() => '---:').join('|')}|`);
@@ -80,12 +92,12 @@ if (peer.length) {
     });
     out(`| ${step} | ${cells.join(' | ')} |`);
   }
-  const busy = peer.filter((r) => (r.other_cpu ?? 0) > 0.3).length;
+  const busy = [...peer1, ...peer2].filter((r) => (r.other_cpu ?? 0) > 0.3).length;
   out();
-  out(`The peer is \`torch_peer.py --model mlp\` (PyTorch 1.13, Debian, float32, 2 threads, its faster hand-written tangent pass per cell).`);
+  out(`The peer is \`torch_peer.py --model mlp\` (PyTorch 1.13, Debian, float32, with 2 and with 1 thread, its faster hand-written tangent pass per cell).`);
   if (busy) {
     out(`**${busy} peer cells (marked \\*) ran while other processes used more than 0.3 cores**: a 2-thread PyTorch step slows`);
-    out('several-fold when one core is taken (see ../shared/peer/README.md), so those ratios overstate spikegrad\'s advantage.');
+    out('several-fold when one core is taken (see ../shared/peer/README.md); the 1-thread peer suffers less. Ratios from marked cells overstate spikegrad\'s advantage.');
   }
 } else out(peerNote);
 out();

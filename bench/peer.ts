@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface PeerRow {
+  threads?: number;
   model: string;
   step: string;
   batch: number;
@@ -20,10 +21,10 @@ export function findPeer(repoRoot: string): { python: string; script: string } |
   return { python, script };
 }
 
-export function runPeer(peer: { python: string; script: string }, model: string, steps: string[], batches: number[], targetSeconds: number): PeerRow[] {
+export function runPeer(peer: { python: string; script: string }, model: string, steps: string[], batches: number[], targetSeconds: number, threads = 2): PeerRow[] {
   const out = execFileSync(
     peer.python,
-    [peer.script, '--model', model, '--steps', steps.join(','), '--batch', batches.join(','), '--json', '--target-seconds', String(targetSeconds)],
+    [peer.script, '--model', model, '--steps', steps.join(','), '--batch', batches.join(','), '--json', '--target-seconds', String(targetSeconds), '--threads', String(threads)],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
   );
   return out
