@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { RunConfig } from '../experiments/config.js';
+import { operatorPredictionFigure } from '../experiments/operator-figures.js';
+import { OperatorTask } from '../experiments/operator-task.js';
 import { FILES, readJson } from '../experiments/run-dir.js';
 import { prepareRun } from '../experiments/run.js';
 import { loadModel } from '../io/safetensors.js';
@@ -28,9 +30,15 @@ export function registerEval(program: Command): void {
       }
       const ev = task.evaluate(model.params);
       process.stdout.write(`${cfg.problem} ${cfg.method} seed ${cfg.seed}: test rel. L2 ${ev.test_rel_l2.toFixed(6)}, train rel. L2 ${ev.train_rel_l2.toFixed(6)}\n`);
-      if (f.figure && task.predictionFigure) {
+      const title = `${cfg.problem} · ${cfg.method} · seed ${cfg.seed}`;
+      const svg = task.predictionFigure
+        ? task.predictionFigure(model.params, title)
+        : task instanceof OperatorTask
+          ? operatorPredictionFigure(task, model.params, title)
+          : null;
+      if (f.figure && svg) {
         const out = join(dir, 'prediction.png');
-        writePng(out, task.predictionFigure(model.params, `${cfg.problem} · ${cfg.method} · seed ${cfg.seed}`));
+        writePng(out, svg);
         process.stdout.write(`wrote ${out}\n`);
       }
     });

@@ -80,3 +80,14 @@ test('export-nir → import-nir → eval reproduces the model; eval writes the f
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.ok(!existsSync(join(base, 'x')));
 });
+
+test('eval draws the operator problems too (Poisson line plot)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'sg-op-eval-'));
+  const run = join(base, 'p');
+  const t = cli(['train', 'poisson', '-m', 'SG-BP', '-n', '5', '-b', '8', '-q', '-o', run]);
+  assert.equal(t.status, 0, t.stderr);
+  const e = cli(['eval', run]);
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stdout, /poisson SG-BP seed 0: test rel\. L2 [0-9.]+/);
+  assert.equal(readFileSync(join(run, 'prediction.png')).subarray(1, 4).toString(), 'PNG');
+});
