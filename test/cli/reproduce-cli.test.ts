@@ -15,7 +15,7 @@ test('reproduce mexican-hat (scaled down): report, figures, and a second call re
   const r1 = spawnSync(process.execPath, args, { encoding: 'utf8' });
   assert.equal(r1.status, 0, r1.stderr);
   const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
-  for (const m of ['SG-BP', 'SG-RFG-L', 'SG-RFG-G']) assert.match(report, new RegExp(`\\| mexican-hat \\| ${m} \\| 0\\.0\\d+ \\| [0-9.]+ ± [0-9.]+ \\| 2 \\|`));
+  for (const m of ['SG-BP', 'SG-RFG-L', 'SG-RFG-G']) assert.match(report, new RegExp(`\\| mexican-hat \\| ${m} \\| (–|\\d+) \\| 0\\.0\\d+ \\| ≤ 0\\.0\\d+ \\| [0-9.]+ ± [0-9.]+ \\| 2 \\|`));
   for (const f of ['fig5-mexican-hat.png', 'mexican-hat-training-curves.png']) {
     assert.ok(existsSync(join(out, f)) && statSync(join(out, f)).size > 1000, `${f} written`);
   }
@@ -28,4 +28,24 @@ test('reproduce mexican-hat (scaled down): report, figures, and a second call re
   const bad = spawnSync(process.execPath, [CLI, 'reproduce', 'tabel1'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.trim(), /^spikegrad: unknown experiment 'tabel1'/);
+});
+
+test('reproduce all (scaled down): every Table 1 row, the extra rows, diffusion-reaction, Figs. 5–7 and curves', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'sg-repro-all-')), 'r');
+  const r = spawnSync(process.execPath, [CLI, 'reproduce', 'all', '--scale', '0.002', '--seeds', '1', '--out', out, '--workers', '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
+  const paper: Record<string, string> = {
+    'SG-BP': '0.0246', 'WSG-BP': '0.0241', 'SG-BP-LL': '0.0264', 'WSG-BP-LL': '0.0244', 'SG-RFG-G': '0.0422',
+    'WSG-RFG-G': '0.0412', 'SG-RFG-L': '0.0347', 'WSG-RFG-L': '0.0359', 'SG-RFG-LL': '0.0431', 'WSG-RFG-LL': '0.0446',
+  };
+  for (const [m, v] of Object.entries(paper)) assert.match(report, new RegExp(`\\| poisson \\| ${m} \\| (–|\\d+) \\| ${v.replace('.', '\\.')} \\| ≤ ${v.replace('.', '\\.')} \\| [0-9.]+ \\| 1 \\|`), m);
+  for (const m of ['SG-RFG-G K=4', 'SG-RFG-L K=4', 'SG-WP']) assert.ok(report.includes(`| poisson | ${m} (beyond the paper) |`), m);
+  assert.match(report, /\| diffusion-reaction \| SG-BP \| – \| – \| ≤ 0\.0500 \|/);
+  assert.match(report, /\| diffusion-reaction \| SG-RFG-L \| \d+ \| – \| ≤ 0\.0700 \|/);
+  assert.match(report, /Total wall time of this invocation: [0-9.]+ min/);
+  for (const f of ['fig5-mexican-hat.png', 'fig6-poisson.png', 'fig7-diffusion-reaction.png', 'mexican-hat-training-curves.png', 'poisson-training-curves.png', 'diffusion-reaction-training-curves.png']) {
+    assert.ok(existsSync(join(out, f)) && statSync(join(out, f)).size > 1000, `${f} written`);
+    assert.ok(report.includes(`](${f})`), `${f} linked from the report`);
+  }
 });
