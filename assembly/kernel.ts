@@ -13,12 +13,16 @@
  * vectorised across the inputs with the untransposed weights. Layers are padded to an even width; padded
  * neurons have zero weights and bias, never spike and carry zero tangents and adjoints.
  *
+ * Surrogate slopes: the deterministic surrogates vectorised (exp: a port of V8's, exp.ts); the Stein (WSG)
+ * surrogates scalar, per element, from the reference's counter-based samples (stein.ts).
+ *
  * Memory is managed by the host (src/networks/wasm-kernel.ts): this module allocates nothing, keeps no state
  * in globals, and reads everything from two host-written records, the network descriptor `net` and a job
  * `job` (a sample range and pointers). Several instances may share one memory and run different sample
  * ranges of one job concurrently. The layouts below must match wasm-kernel.ts.
  */
 import { K_BYTES, expCore, expNegCore, expNegOkMask, expNegWideCore, expNegWideOkMask, expOkMask, expScalar } from './exp';
+import { cos2pi, detLog, kernelCos, kernelSin, steinD } from './stein';
 
 export { expScalar, writeExpConstants } from './exp';
 
@@ -30,7 +34,7 @@ const D_DOUT: usize = 12;
 const D_NP: usize = 16; // padded neurons over all spiking layers
 const D_LINEAR: usize = 20; // 1: linear readout, 0: spike-rate
 const D_SIGNED: usize = 24;
-const D_SUR: usize = 28; // surrogate: 0 none, 1 gaussian, 2 atan, 3 fast-sigmoid, 4 sigmoid
+const D_SUR: usize = 28; // surrogate: 0 none, 1 gaussian, 2 atan, 3 fast-sigmoid, 4 sigmoid, 5 stein, 6 stein-antithetic
 const D_P: usize = 32; // parameters
 const D_PARAMS: usize = 36; // ptr f64[P], the parameter vector
 const D_BIAS: usize = 40; // ptr f64[Np], padded biases
@@ -41,13 +45,17 @@ const D_WT: usize = 56; // ptr: transposed padded weights, layer l at wtIdx: [nI
 const D_WP: usize = 60; // ptr: row-padded weights, layer l at wpIdx: [n][nInPad]
 const D_LEAK: usize = 64; // f64
 const D_TH: usize = 72; // f64
-const D_SA: usize = 80; // f64 surrogate constants
+const D_SA: usize = 80; // f64 surrogate constants (stein: σ, 1/(σ²K(2 if antithetic)))
 const D_SB: usize = 88;
 const D_SC: usize = 96;
 const D_N: usize = 104; // unpadded neurons over all spiking layers
 const D_MW: usize = 108; // u64 words of one step's spike masks (all layers; ×2 when signed)
 const D_WFIN: usize = 112; // 1 if every weight of layers l > 0 is finite
+const D_SKEY: usize = 116; // u32 key of the Stein samples (this pass)
+const D_SSAMP: usize = 120; // Stein samples K
+const D_SNMAX: usize = 124; // widest layer: the stride of the Stein counter (MlpKernel.nMax)
 const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES bytes)
+const D_SNOISE: usize = 544; // f64: the pass's noiseOffset (added to the sample index in the Stein counter)
 const D_LAYERS: usize = 640;
 const LS: usize = 64;
 // per layer (bytes from net + D_LAYERS + l*LS)
@@ -99,7 +107,7 @@ const NEGZERO = i64x2(0x8000000000000000, 0x8000000000000000);
 
 /** 1 if the descriptor's regions do not overlap (checked by the host at start-up). */
 export function layoutOk(): i32 {
-  return D_KTAB + K_BYTES <= D_LAYERS ? 1 : 0;
+  return D_KTAB + K_BYTES <= D_SNOISE && D_SNOISE + 8 <= D_LAYERS ? 1 : 0;
 }
 
 // @ts-ignore: decorator
@@ -319,6 +327,52 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
     else if (kind == 3) slopeLoop(3, false, net, pre, dst, n, thV, sa, sb, K);
     else slopeLoop(4, false, net, pre, dst, n, thV, sa, sb, K);
   }
+}
+
+/**
+ * Stein (WSG) slopes of sample b (global index) from its U_pre rows [T][Np]: element (b, l, t, j) is the
+ * reference's counter index (((noise + b)·L + l)·T + t)·nMax + j (signed: 2·index for the +θ side, 2·index + 1
+ * for the −θ side). Padded neurons get 0. Scalar: each slope is a short loop over K hashed samples.
+ */
+function steinSlopes(net: usize, pre: usize, dst: usize, b: i32): void {
+  const L = li(net, D_L);
+  const T = li(net, D_T);
+  const Np = li(net, D_NP);
+  const signed = li(net, D_SIGNED) != 0;
+  const anti = li(net, D_SUR) == 6;
+  const th = load<f64>(net + D_TH);
+  const sigma = load<f64>(net + D_SA);
+  const inv = load<f64>(net + D_SB);
+  const key = load<u32>(net + D_SKEY);
+  const K = li(net, D_SSAMP);
+  const nMax = <i64>li(net, D_SNMAX);
+  const s0 = <i64>load<f64>(net + D_SNOISE) + <i64>b;
+  for (let t = 0; t < T; t++) {
+    for (let l = 0; l < L; l++) {
+      const ly = layer(net, l);
+      const n = li(ly, L_N);
+      const np = li(ly, L_NP);
+      const o = <usize>(t * Np + li(ly, L_OFF)) << 3;
+      const p = pre + o;
+      const d = dst + o;
+      const base = ((s0 * <i64>L + <i64>l) * <i64>T + <i64>t) * nMax;
+      for (let j = 0; j < n; j++) {
+        const up = load<f64>(p + (<usize>j << 3));
+        const idx = base + <i64>j;
+        let g: f64;
+        if (signed) g = steinD(up - th, 2 * idx, key, sigma, K, anti, inv) + steinD(-up - th, 2 * idx + 1, key, sigma, K, anti, inv);
+        else g = steinD(up - th, idx, key, sigma, K, anti, inv);
+        store<f64>(d + (<usize>j << 3), g);
+      }
+      for (let j = n; j < np; j++) store<f64>(d + (<usize>j << 3), 0.0);
+    }
+  }
+}
+
+/** The slopes of sample b, [T][Np] from its U_pre rows: the deterministic surrogates vectorised, Stein scalar. */
+function sampleSlopes(net: usize, pre: usize, dst: usize, TNp: i32, b: i32): void {
+  if (li(net, D_SUR) >= 5) steinSlopes(net, pre, dst, b);
+  else slopes(net, pre, dst, TNp);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -655,7 +709,7 @@ export function forward(net: usize, job: usize): void {
     const mask = tS != 0 ? tS + <usize>b * maskB : sMask;
     primalSample(net, x + (<usize>(b * dIn) << 3), sZ0, mask, tS != 0 ? sPre : 0, sC);
     if (tS != 0) {
-      slopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp);
+      sampleSlopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp, b);
       memory.copy(lp(job, J_TC) + <usize>b * (<usize>Np << 3), sC, <usize>Np << 3);
     }
     readout(net, sC, y + (<usize>(b * dOut) << 3));
@@ -1109,7 +1163,7 @@ export function jvp(net: usize, job: usize): void {
   for (let b = li(job, J_B0); b < b1; b++) {
     const xb = x + (<usize>(b * dIn) << 3);
     primalSample(net, xb, sZ0, sMask, sPre, sC);
-    slopes(net, sPre, sG, TNp);
+    sampleSlopes(net, sPre, sG, TNp, b);
     memory.fill(sDC, 0, <usize>M * NpB);
     // Tangent of the constant current: dB + dW x (+ W dx).
     for (let m = 0; m < M; m++) {
@@ -1636,4 +1690,18 @@ export function expArray(net: usize, src: usize, dst: usize, n: i32, neg: i32): 
 function expScalarPair(src: usize, dst: usize): void {
   store<f64>(dst, expScalar(load<f64>(src)));
   store<f64>(dst + 8, expScalar(load<f64>(src + 8)));
+}
+
+/** Test hook: dst[i] = f(src[i]) for i < n; f: 0 log, 1 cos2pi, 2 kernelCos, 3 kernelSin (assembly/stein.ts). */
+export function detMathArray(src: usize, dst: usize, n: i32, which: i32): void {
+  for (let i = 0; i < n; i++) {
+    const x = load<f64>(src + (<usize>i << 3));
+    const y = which == 0 ? detLog(x) : which == 1 ? cos2pi(x) : which == 2 ? kernelCos(x) : kernelSin(x);
+    store<f64>(dst + (<usize>i << 3), y);
+  }
+}
+
+/** The Stein slope d(x) for element `index` (an integer below 2^53) under the given constants (host checks). */
+export function steinScalar(x: f64, index: f64, key: u32, sigma: f64, samples: i32, anti: i32, inv: f64): f64 {
+  return steinD(x, <i64>index, key, sigma, samples, anti != 0, inv);
 }

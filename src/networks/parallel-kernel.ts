@@ -27,6 +27,8 @@ export interface KernelExports {
   writeExpConstants(ptr: number): void;
   layoutOk(): number;
   expScalar(x: number): number;
+  detMathArray(src: number, dst: number, n: number, which: number): void;
+  steinScalar(x: number, index: number, key: number, sigma: number, samples: number, anti: number, inv: number): number;
 }
 
 export const OP_FORWARD = 1;

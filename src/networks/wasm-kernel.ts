@@ -7,10 +7,13 @@
  *   ∂L/∂x) are bit-identical to the reference in float64: the kernels perform the reference's floating-point
  *   operations in the reference's order (sums are vectorised across outputs, never reassociated) and
  *   compute exp with a port of V8's Math.exp (fdlibm), bit-identical to it.
- * - Surrogates in wasm: gaussian, atan, fast-sigmoid and sigmoid. The stochastic Stein surrogates and the
- *   `smooth` mode run on the internal reference kernel (same results, reference speed); so does a forward
- *   pass with a tape that this kernel did not create. A forward pass without tape never needs a surrogate
- *   and always runs in wasm unless `smooth`.
+ * - Surrogates in wasm: gaussian, atan, fast-sigmoid, sigmoid, and the stochastic stein and stein-antithetic
+ *   (WSG; assembly/stein.ts: the reference's counter-based samples with the project's own log and cos(2πu)
+ *   from src/util/detmath.ts, so bit-identical too; the same counter index per (sample, layer, step, neuron)
+ *   for any thread split, since a thread's samples keep their batch index). The `smooth` mode runs on the
+ *   internal reference kernel (same results, reference speed); so does a forward pass with a tape that this
+ *   kernel did not create. A forward pass without tape never needs a surrogate and always runs in wasm
+ *   unless `smooth`.
  * - threads > 1: each thread takes a contiguous range of samples. Everything per sample (y, dy, tape, gx,
  *   hidden, and rates, summed in sample order) stays bit-identical; the vjp parameter gradient is the sum of
  *   per-thread partial sums (thread 0's includes the caller's `grad`) added in thread order: deterministic for
@@ -30,8 +33,8 @@ import { KERNEL_WASM_PLAIN, KERNEL_WASM_SHARED } from './wasm-binary.js';
 import { type KernelExports, OP_FORWARD, OP_JVP, OP_VJP, WasmThreadPool, runJob } from './parallel-kernel.js';
 
 // ---- layouts shared with assembly/kernel.ts ----------------------------------------------------------------
-const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27, WFIN: 28 } as const; // i32 words
-const DF = { LEAK: 8, TH: 9, SA: 10, SB: 11, SC: 12 } as const; // f64 words
+const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27, WFIN: 28, SKEY: 29, SSAMP: 30, SNMAX: 31 } as const; // i32 words
+const DF = { LEAK: 8, TH: 9, SA: 10, SB: 11, SC: 12, SNOISE: 68 } as const; // f64 words
 const D_KTAB = 128; // bytes: exp constants (assembly/exp.ts)
 const D_LAYERS = 640; // bytes
 const LS = 64; // bytes per layer record
@@ -75,20 +78,41 @@ interface SurrogateCode {
   b: number;
   c: number;
 }
+/** Surrogate kinds of assembly/kernel.ts (D_SUR) at and above which the slopes are Stein's. */
+const KIND_STEIN = 5;
+const KIND_STEIN_ANTITHETIC = 6;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const surrogateCache = new WeakMap<Surrogate, SurrogateCode | null>();
 
 /**
  * The wasm form of a surrogate: the constants its `d` uses, computed with the same expressions as
  * src/neurons/surrogates.ts, and checked against `d` itself at a few points (any mismatch, e.g. after a change
- * to surrogates.ts, sends the surrogate to the reference kernel instead of giving different results).
+ * to surrogates.ts, sends the surrogate to the reference kernel instead of giving different results). Stein
+ * surrogates are checked through the wasm code itself (steinScalar) at several points and counter indices.
  */
 export function surrogateCode(s: Surrogate): SurrogateCode | null {
   const hit = surrogateCache.get(s);
   if (hit !== undefined) return hit;
   let code: SurrogateCode | null = null;
   let f: ((x: number) => number) | null = null;
-  if (!s.stochastic) {
+  if (s.stochastic) {
+    const { name, sigma, samples } = s.spec;
+    if ((name === 'stein' || name === 'stein-antithetic') && s.key !== undefined) {
+      const anti = name === 'stein-antithetic';
+      code = { kind: anti ? KIND_STEIN_ANTITHETIC : KIND_STEIN, a: sigma, b: 1 / (sigma * sigma * samples * (anti ? 2 : 1)), c: samples };
+      const ex = checkExports();
+      const c = code;
+      check: for (const x of [-1.1, -0.45, -0.2, -0.03, 0, 1e-9, 0.1, 0.35, 0.8]) {
+        for (const index of [0, 1, 2, 17, 4097, 123456789, 2 ** 40 + 5]) {
+          const w = ex.steinScalar(x, index, s.key, c.a, c.c, anti ? 1 : 0, c.b);
+          if (!Object.is(w, s.d(x, index))) {
+            code = null;
+            break check;
+          }
+        }
+      }
+    }
+  } else {
     const { name, sigma, slope } = s.spec;
     if (name === 'gaussian') {
       const a = INV_SQRT_2PI / sigma;
@@ -123,6 +147,17 @@ export function surrogateCode(s: Surrogate): SurrogateCode | null {
   }
   surrogateCache.set(s, code);
   return code;
+}
+
+let checkInstance: KernelExports | null = null;
+
+/** A small instance of the plain module for host-side checks. */
+function checkExports(): KernelExports {
+  if (!checkInstance) {
+    const inst = new WebAssembly.Instance(wasmModule(false), { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
+    checkInstance = inst.exports as unknown as KernelExports;
+  }
+  return checkInstance;
 }
 
 // ---- tape -------------------------------------------------------------------------------------------------
@@ -396,7 +431,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     let code: SurrogateCode | null = null;
     if (tape) {
       if (tape.batch !== batch) throw new Error(`the tape was made for batch ${tape.batch}, not ${batch}`);
-      code = surrogateCode(opts.surrogate);
+      code = this.passCode(opts, batch);
     }
     const ownTape = tape instanceof WasmTape && tape.kernel === this;
     if (opts.smooth || (tape && (!code || !ownTape))) {
@@ -426,7 +461,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       wt.ts = null;
       wt.written = true;
       this.tapeOwner = wt;
-      this.setSurrogate(code!);
+      this.setSurrogate(code!, opts);
     }
     const a = new Arena(this.tapeBase + this.tapeCap);
     const xP = a.alloc(x.length * 8);
@@ -476,11 +511,11 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     if (!Number.isInteger(M) || M < 0) throw new Error(`jvp: M must be a non-negative integer, got ${M}`);
     if (dParams.length !== M * P) throw new Error(`jvp: dParams has ${dParams.length} entries, expected ${M}×${P}`);
     if (dx && dx.length !== M * batch * this.dIn) throw new Error('jvp: dx has the wrong size');
-    const code = surrogateCode(opts.surrogate);
+    const code = this.passCode(opts, batch);
     if (opts.smooth || !code) return this.ref.jvp(x, batch, dParams, M, opts, dx, firstLayer, hidden);
     if (hidden && (hidden.r.length !== batch * this.N || hidden.dr.length !== M * batch * this.N)) throw new Error('jvp: hidden has the wrong size');
     if (firstLayer && firstLayer.length < M) throw new Error('jvp: firstLayer has fewer than M entries');
-    this.setSurrogate(code);
+    this.setSurrogate(code, opts);
     const a = new Arena(this.tapeBase + this.tapeCap);
     const xP = a.alloc(x.length * 8);
     const yP = a.alloc(batch * this.dOut * 8);
@@ -661,6 +696,19 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     return { vec, neg, scalar };
   }
 
+  /**
+   * Test hook: `which` of assembly/stein.ts on every element of `xs`: 0 log, 1 cos2pi, 2 kernelCos, 3 kernelSin.
+   */
+  wasmDetMath(xs: Float64Array, which: number): Float64Array {
+    const a = new Arena(this.tapeBase + this.tapeCap);
+    const src = a.alloc(xs.length * 8);
+    const dst = a.alloc(xs.length * 8);
+    this.ensure(a.end);
+    this.f64().set(xs, src >> 3);
+    this.ex.detMathArray(src, dst, xs.length, which);
+    return this.f64().slice(dst >> 3, (dst >> 3) + xs.length);
+  }
+
   // ---------------------------------------------------------------------------------------------------------
 
   /**
@@ -715,13 +763,36 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     }
   }
 
-  private setSurrogate(code: SurrogateCode): void {
-    this.i32()[(this.net >> 2) + D.SUR] = code.kind;
+  /**
+   * The surrogate's wasm form for a pass over `batch` samples, or null for the reference kernel. Stein: the
+   * wasm counter is an i64 and the reference's a double, the same integers while every index of the pass
+   * (at most ((noise + batch)·L·T·nMax)·K·4) stays below 2^53 with an integer noise offset.
+   */
+  private passCode(opts: PassOptions, batch: number): SurrogateCode | null {
+    const code = surrogateCode(opts.surrogate);
+    if (!code || code.kind < KIND_STEIN) return code;
+    const noise = opts.noiseOffset ?? 0;
+    if (!Number.isSafeInteger(noise) || noise < 0) return null;
+    const top = (noise + batch) * this.nSpiking * this.cfg.T * this.ref.nMax * code.c * 4;
+    return top < 2 ** 53 ? code : null;
+  }
+
+  private setSurrogate(code: SurrogateCode, opts: PassOptions): void {
+    const i32 = this.i32();
+    const w = this.net >> 2;
+    i32[w + D.SUR] = code.kind;
     const f = this.f64();
     const d = this.net >> 3;
     f[d + DF.SA] = code.a;
     f[d + DF.SB] = code.b;
     f[d + DF.SC] = code.c;
+    if (code.kind >= KIND_STEIN) {
+      // The pass's key and counter layout (MlpKernel.forward: index = (((noise + b)·L + l)·T + t)·nMax + j).
+      i32[w + D.SKEY] = opts.surrogate.key! | 0;
+      i32[w + D.SSAMP] = code.c;
+      i32[w + D.SNMAX] = this.ref.nMax;
+      f[d + DF.SNOISE] = opts.noiseOffset ?? 0;
+    }
   }
 
   private ensureTape(bytes: number): void {

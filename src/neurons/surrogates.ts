@@ -13,6 +13,7 @@
  * forward, tangent and adjoint passes of one step agree without storing anything.
  */
 import { hashUniform } from '../util/rng.js';
+import { cos2pi, log } from '../util/detmath.js';
 
 export type SurrogateName = 'gaussian' | 'stein' | 'stein-antithetic' | 'atan' | 'fast-sigmoid' | 'sigmoid';
 
@@ -36,6 +37,8 @@ export interface Surrogate {
   smooth?: (x: number) => number;
   /** Set the key of the Stein samples (a new key each training step). */
   setKey(key: number): void;
+  /** The current key of the Stein samples (stochastic surrogates only). */
+  readonly key?: number;
 }
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -56,9 +59,21 @@ export function gaussian(sigma = 0.5): Surrogate {
 /**
  * Weak-form (Stein) surrogate. H(x+δ) − H(x) is non-zero only when |δ| ≥ |x|, so a sample whose
  * Box–Muller radius r = σ·sqrt(−2 ln u₁) is below |x| contributes nothing and its angle is never drawn;
- * far from the threshold the cost is one hash and one comparison per sample.
+ * far from the threshold the cost is one hash and one logarithm per sample.
  * With `antithetic`, the pair (δ, −δ) gives δ/(2σ²) (H(x+δ) − H(x−δ)) per sample: same mean, lower variance.
+ *
+ * The sample, exactly (element `index`, sample k < K, i = 2(index·K + k); all in double precision):
+ *   u₁ = hashUniform(key, i), c = (x·x)/(σ·σ); skipped when 2·(1 − u₁) < c·u₁·(1 − 10⁻⁶) (a cheap sufficient
+ *   test, from −ln u ≤ (1 − u)/u; it implies the next one since `log` errs by < 1 ulp), else r² = −2·log(u₁)
+ *   and skipped when r² < c; u₂ = hashUniform(key, i + 1), δ = σ·sqrt(r²)·cos2pi(u₂)
+ * with `log` and `cos2pi` the project's own functions (src/util/detmath.ts: fdlibm's log, and cos(2πu) with
+ * an exact quadrant reduction on u), not Math.log/Math.cos, so that the samples are the same bits in every
+ * JavaScript engine and in the WebAssembly kernel (assembly/stein.ts repeats these operations in this order).
+ * δ is the Box–Muller N(0, σ²) sample up to rounding (relative error ~1e-16 in r and cos).
  */
+/** Safety factor of the Stein samples' log-free rejection test (far above the test's and log's rounding). */
+const SKIP_MARGIN = 0.999999;
+
 export function stein(sigma = 0.5, samples = 1, antithetic = false): Surrogate {
   checkPositive('sigma', sigma);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`stein samples must be an integer >= 1, got ${samples}`);
@@ -71,10 +86,12 @@ export function stein(sigma = 0.5, samples = 1, antithetic = false): Surrogate {
     const base = index * samples;
     for (let k = 0; k < samples; k++) {
       const u1 = hashUniform(key, 2 * (base + k));
-      const r2 = -2 * Math.log(u1);
+      // −ln u ≤ (1 − u)/u: most samples far from the threshold are rejected without the logarithm.
+      if (2 * (1 - u1) < cut * u1 * SKIP_MARGIN) continue;
+      const r2 = -2 * log(u1);
       if (r2 < cut) continue;
       const u2 = hashUniform(key, 2 * (base + k) + 1);
-      const delta = sigma * Math.sqrt(r2) * Math.cos(2 * Math.PI * u2);
+      const delta = sigma * Math.sqrt(r2) * cos2pi(u2);
       if (antithetic) {
         acc += delta * (step(x + delta) - step(x - delta));
       } else {
@@ -89,6 +106,9 @@ export function stein(sigma = 0.5, samples = 1, antithetic = false): Surrogate {
     d,
     setKey: (k: number) => {
       key = k >>> 0;
+    },
+    get key() {
+      return key;
     },
   };
 }

@@ -6,7 +6,8 @@ import { RfgEstimator } from '../../src/gradients/rfg.js';
 import { WeightPerturbationEstimator } from '../../src/gradients/weight-perturbation.js';
 import { gaussian, sigmoid, stein } from '../../src/neurons/surrogates.js';
 import { MlpRegression } from '../../src/networks/mlp-objective.js';
-import { Rng } from '../../src/util/rng.js';
+import { cos2pi, log } from '../../src/util/detmath.js';
+import { Rng, hashUniform } from '../../src/util/rng.js';
 import { cosine, dot, makeNet, randn } from './helpers.js';
 
 function problem(seed = 5, hidden = 12) {
@@ -105,6 +106,40 @@ test('the Stein (WSG) surrogate averages to the Gaussian surrogate; the antithet
     return m2 / 50000 - (m / 50000) ** 2;
   };
   assert.ok(varOf(true) < varOf(false));
+});
+
+test('Stein samples: the log-free rejection never drops a sample the log test keeps; δ has the N(0, σ²) moments', () => {
+  // Rejected early when 2(1 − u) < c·u·(1 − 1e-6); that must imply −2·log(u) < c (the full test), also for c
+  // just above either side.
+  for (let i = 0; i < 400000; i++) {
+    const u = hashUniform(31, i);
+    const r2 = -2 * log(u);
+    const bound = (2 * (1 - u)) / u;
+    for (const c of [r2, r2 * (1 + 1e-9), r2 * (1 + 1e-6), bound, bound * (1 + 1e-7), bound * (1 + 1e-6), bound * (1 + 2e-6), 4 * bound]) {
+      if (2 * (1 - u) < c * u * 0.999999) assert.ok(r2 < c, `u=${u} c=${c}`);
+    }
+  }
+  // Box–Muller with the project's log and cos2pi: mean 0, variance 1, kurtosis 3, odd moments 0.
+  const N = 400000;
+  let m1 = 0;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let i = 0; i < N; i++) {
+    const z = Math.sqrt(-2 * log(hashUniform(77, 2 * i))) * cos2pi(hashUniform(77, 2 * i + 1));
+    m1 += z;
+    m2 += z * z;
+    m3 += z * z * z;
+    m4 += z * z * z * z;
+  }
+  m1 /= N;
+  m2 /= N;
+  m3 /= N;
+  m4 /= N;
+  assert.ok(Math.abs(m1) < 5 / Math.sqrt(N), `mean ${m1}`);
+  assert.ok(Math.abs(m2 - 1) < 5 * Math.sqrt(2 / N), `variance ${m2}`);
+  assert.ok(Math.abs(m3) < 5 * Math.sqrt(15 / N), `third moment ${m3}`);
+  assert.ok(Math.abs(m4 - 3) < 5 * Math.sqrt(96 / N), `fourth moment ${m4}`);
 });
 
 test('weight perturbation converges to the true finite-difference gradient of a smooth model', () => {

@@ -1,13 +1,13 @@
 /**
  * The worker-thread path of the wasm kernel: per-sample outputs bit-identical to one thread (and so to the
  * reference), the vjp gradient deterministic for a fixed thread count and equal to the one-thread gradient
- * up to summation order (|Δ| ≤ 1e-12 of the gradient's largest entry).
+ * up to summation order (|Δ| ≤ 1e-12 of the gradient's largest entry); the same for the Stein surrogates.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MlpKernel } from '../../src/networks/mlp.js';
 import { WasmMlpKernel } from '../../src/networks/wasm-kernel.js';
-import { gaussian } from '../../src/neurons/surrogates.js';
+import { gaussian, stein } from '../../src/neurons/surrogates.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertBitEqual, assertClose, config, type NetCase, params, randn } from './helpers.js';
 
@@ -71,6 +71,52 @@ test('threads: forward, tape, jvp and ∂L/∂x bit-identical to one thread; gra
         }
       } finally {
         one.close();
+        par.close();
+      }
+    }
+  }
+});
+
+test('threads: Stein surrogates (the counter index follows the batch index across threads)', () => {
+  let seed = 700;
+  for (const threads of [2, 3]) {
+    for (const c of cases) {
+      const cfg = config(c);
+      const ref = new MlpKernel(cfg);
+      const par = new WasmMlpKernel(cfg, { threads, minSamplesPerThread: 1 });
+      try {
+        const p = params(cfg, seed++);
+        ref.setParams(p);
+        par.setParams(p);
+        const rng = new Rng(seed++);
+        for (const sur of [stein(0.5, 1), stein(0.4, 2, true)]) {
+          for (const [batch, noiseOffset] of [[1, 0], [5, 0], [64, 3 * 2 ** 24]] as const) {
+            sur.setKey(seed++);
+            const opts = { surrogate: sur, noiseOffset };
+            const what = `${JSON.stringify(c)} ${sur.spec.name} threads ${threads} batch ${batch}`;
+            const x = randn(batch * cfg.sizes[0]!, rng);
+            const t1 = ref.newTape(batch);
+            const t2 = par.newTape(batch);
+            assertBitEqual(par.forward(x, batch, opts, t2), ref.forward(x, batch, opts, t1), `${what}: forward with tape`);
+            assertBitEqual(t2.sg, t1.sg, `${what}: tape slopes`);
+            const gy = randn(batch * ref.dOut, rng);
+            const ga = new Float64Array(ref.nParams);
+            const gb = new Float64Array(ref.nParams);
+            const gc = new Float64Array(ref.nParams);
+            assertBitEqual(par.vjp(x, t2, gy, gb), ref.vjp(x, t1, gy, ga), `${what}: vjp ∂L/∂x`);
+            par.vjp(x, t2, gy, gc);
+            assertBitEqual(gc, gb, `${what}: vjp gradient deterministic`);
+            assertClose(gb, ga, GRAD_TOL, `${what}: vjp gradient vs reference`);
+            const M = 3;
+            const V = randn(M * ref.nParams, rng);
+            const first = Int32Array.from([0, 1, ref.layerRanges.length - 1]);
+            const a = ref.jvp(x, batch, V, M, opts, undefined, first);
+            const b = par.jvp(x, batch, V, M, opts, undefined, first);
+            assertBitEqual(b.y, a.y, `${what}: jvp y`);
+            assertBitEqual(b.dy, a.dy, `${what}: jvp dy`);
+          }
+        }
+      } finally {
         par.close();
       }
     }

@@ -2,16 +2,18 @@
  * The WebAssembly kernel against the TypeScript reference: bit-identical forward, tape, rates, hidden rates,
  * tangents and adjoints on random nets (several sizes incl. odd widths and > 64 neurons, leak < 1 and = 1,
  * signed or not, both readouts, batch 1 and odd batches, M = 1, 3, 8, firstLayer, input tangents), for every
- * surrogate the wasm code implements; the reference fallbacks (Stein, smooth); exp vs Math.exp.
+ * surrogate the wasm code implements (Stein included, with noise offsets and changing keys); the reference
+ * fallback (smooth); exp vs Math.exp; the Stein samples' log and cos2pi (assembly/stein.ts vs src/util/detmath.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MlpKernel, type PassOptions } from '../../src/networks/mlp.js';
 import { createMlpKernel } from '../../src/networks/kernel.js';
 import { MlpRegression } from '../../src/networks/mlp-objective.js';
-import { WasmMlpKernel, surrogateCode } from '../../src/networks/wasm-kernel.js';
+import { WasmMlpKernel, WasmTape, surrogateCode } from '../../src/networks/wasm-kernel.js';
 import { atan, fastSigmoid, gaussian, sigmoid, stein, type Surrogate } from '../../src/neurons/surrogates.js';
-import { Rng } from '../../src/util/rng.js';
+import { cos2pi, kernelCos, kernelSin, log } from '../../src/util/detmath.js';
+import { Rng, hashUniform } from '../../src/util/rng.js';
 import { assertBitEqual, config, type NetCase, nonzero, params, randn } from './helpers.js';
 
 const cases: NetCase[] = [
@@ -27,7 +29,7 @@ const cases: NetCase[] = [
 ];
 
 /** Runs every pass on both kernels and compares them bit for bit. */
-function comparePasses(c: NetCase, sur: Surrogate, batch: number, seed: number, threads = 1, Ms = [1, 3, 8]): void {
+function comparePasses(c: NetCase, sur: Surrogate, batch: number, seed: number, threads = 1, Ms = [1, 3, 8], noiseOffset?: number): void {
   const cfg = config(c);
   const ref = new MlpKernel(cfg);
   const wk = new WasmMlpKernel(cfg, { threads });
@@ -38,8 +40,8 @@ function comparePasses(c: NetCase, sur: Surrogate, batch: number, seed: number, 
     const rng = new Rng(seed + 100);
     const dIn = cfg.sizes[0]!;
     const x = randn(batch * dIn, rng);
-    const opts: PassOptions = { surrogate: sur };
-    const what = `${JSON.stringify(c)} ${sur.spec.name} batch ${batch} threads ${threads}`;
+    const opts: PassOptions = noiseOffset === undefined ? { surrogate: sur } : { surrogate: sur, noiseOffset };
+    const what = `${JSON.stringify(c)} ${sur.spec.name} K=${sur.spec.samples} batch ${batch} threads ${threads} noise ${noiseOffset}`;
 
     assertBitEqual(wk.forward(x, batch, opts), ref.forward(x, batch, opts), `${what}: forward`);
 
@@ -55,6 +57,8 @@ function comparePasses(c: NetCase, sur: Surrogate, batch: number, seed: number, 
     assertBitEqual(t2.s, t1.s, `${what}: tape spikes`);
     assertBitEqual(t2.sg, t1.sg, `${what}: tape slopes`);
     assert.ok(nonzero(t1.s) > 0, `${what}: some neurons fire`);
+    assert.ok(nonzero(t1.sg) > 0, `${what}: some slopes are nonzero`);
+    if (surrogateCode(sur)) assert.equal((t2 as WasmTape).ts, null, `${what}: the tape was filled in wasm`);
 
     const gy = randn(batch * ref.dOut, rng);
     const g0 = randn(ref.nParams, rng, 0.1);
@@ -147,12 +151,80 @@ test('zero and −0 tangents (dS = 0 inputs are skipped, signs of zero kept) mat
   }
 });
 
-test('Stein surrogates and smooth mode fall back to the reference (same results)', () => {
-  const st = stein(0.5, 3);
-  st.setKey(99);
-  assert.equal(surrogateCode(st), null);
-  comparePasses(cases[1]!, st, 6, 7, 1, [2]);
-  comparePasses(cases[2]!, st, 6, 8, 1, [2]);
+test('Stein surrogates (K = 1, 2, 3; antithetic) run in wasm, bit-identical to the reference', () => {
+  let seed = 70;
+  const sts = [stein(0.5, 1), stein(0.5, 2), stein(0.3, 3), stein(0.4, 1, true), stein(0.5, 2, true)];
+  let key = 99;
+  for (const st of sts) {
+    st.setKey(key++);
+    assert.ok(surrogateCode(st), `${st.spec.name} K=${st.spec.samples} runs in wasm`);
+    for (const c of [cases[0]!, cases[1]!, cases[2]!, cases[3]!, cases[7]!]) comparePasses(c, st, 5, seed++, 1, [1, 3]);
+  }
+  // Every net shape (odd widths, > 64 neurons, signed, spike-rate readout), batch 1 and odd, M up to 8.
+  const st = stein(0.5, 1);
+  for (const c of cases) {
+    st.setKey(key++);
+    for (const batch of [1, 7]) comparePasses(c, st, batch, seed++);
+  }
+  // Noise offsets (DeepONet sub-networks use multiples of 2^24) and a new key between steps.
+  for (const noise of [3, 2 ** 24, 5 * 2 ** 24 + 11]) {
+    st.setKey(key++);
+    comparePasses(cases[2]!, st, 6, seed++, 1, [2], noise);
+    comparePasses(cases[5]!, stein(0.5, 2, true), 3, seed++, 1, [2], noise);
+  }
+  // The key changes the slopes, and the wasm kernel follows it from pass to pass.
+  const cfg = config(cases[0]!);
+  const ref = new MlpKernel(cfg);
+  const wk = new WasmMlpKernel(cfg);
+  const p = params(cfg, 4);
+  ref.setParams(p);
+  wk.setParams(p);
+  const x = randn(4 * 2, new Rng(5));
+  const slopes = [7, 8, 7].map((k) => {
+    st.setKey(k);
+    const t1 = ref.newTape(4);
+    const t2 = wk.newTape(4);
+    ref.forward(x, 4, { surrogate: st }, t1);
+    wk.forward(x, 4, { surrogate: st }, t2);
+    assertBitEqual(t2.sg, t1.sg, `key ${k}`);
+    return t1.sg;
+  });
+  assert.notDeepEqual(slopes[0], slopes[1]);
+  assertBitEqual(slopes[2]!, slopes[0]!, 'same key, same slopes');
+  wk.close();
+});
+
+test('Stein passes whose counter would pass 2^53 (or a fractional noise offset) run on the reference kernel', () => {
+  const cfg = config(cases[0]!);
+  const ref = new MlpKernel(cfg);
+  const wk = new WasmMlpKernel(cfg);
+  const p = params(cfg, 6);
+  ref.setParams(p);
+  wk.setParams(p);
+  const x = randn(3 * 2, new Rng(7));
+  const st = stein(0.5, 1);
+  st.setKey(3);
+  for (const noiseOffset of [2 ** 45, 0.5]) {
+    const opts: PassOptions = { surrogate: st, noiseOffset };
+    const t1 = ref.newTape(3);
+    const t2 = wk.newTape(3);
+    assertBitEqual(wk.forward(x, 3, opts, t2), ref.forward(x, 3, opts, t1), `noise ${noiseOffset}: forward`);
+    assert.notEqual((t2 as WasmTape).ts, null, `noise ${noiseOffset}: reference tape`);
+    assertBitEqual(t2.sg, t1.sg, `noise ${noiseOffset}: slopes`);
+    const V = randn(2 * ref.nParams, new Rng(8));
+    assertBitEqual(wk.jvp(x, 3, V, 2, opts).dy, ref.jvp(x, 3, V, 2, opts).dy, `noise ${noiseOffset}: jvp`);
+  }
+  wk.close();
+});
+
+test('a surrogate that only claims the name stein stays on the reference kernel', () => {
+  const st = stein(0.5, 1);
+  const fake: Surrogate = { ...st, d: (x, i) => st.d(x, i) * 1.0000001, setKey: st.setKey, key: 1 };
+  assert.equal(surrogateCode(fake), null);
+  comparePasses(cases[1]!, fake, 4, 90, 1, [2]);
+});
+
+test('smooth mode falls back to the reference (same results)', () => {
   const cfg = config(cases[1]!);
   const ref = new MlpKernel(cfg);
   const wk = new WasmMlpKernel(cfg);
@@ -203,6 +275,54 @@ test('wasm exp (vector and scalar paths) is bit-identical to Math.exp', () => {
     if (!Object.is(neg[i], en)) assert.fail(`vector exp(${-Math.abs(arr[i]!)}) (x <= 0 path) = ${neg[i]}, Math.exp = ${en}`);
     if (!Object.is(scalar[i], e)) assert.fail(`scalar exp(${arr[i]}) = ${scalar[i]}, Math.exp = ${e}`);
   }
+  k.close();
+});
+
+test('Stein sample functions: wasm log, cos2pi and kernels bit-identical to src/util/detmath.ts; log = Math.log', () => {
+  const k = new WasmMlpKernel(config(cases[1]!));
+  k.setParams(params(k.cfg, 1));
+  const n = 1 << 20;
+  const u = new Float64Array(n);
+  const wide = new Float64Array(n);
+  const th = new Float64Array(n);
+  const rng = new Rng(17);
+  for (let i = 0; i < n; i++) {
+    u[i] = hashUniform(0x5eed, i); // the Stein uniforms themselves
+    wide[i] = Math.exp(1400 * (rng.uniform() - 0.5)); // log over the whole exponent range
+    th[i] = (rng.uniform() - 0.5) * (Math.PI / 2); // the kernels' range [−π/4, π/4]
+  }
+  const special = [1, 2, 0.5, 1 - 2 ** -53, 1 + 2 ** -52, 2 ** -54, 2 ** -1074, 2 ** -1022, 5e-324 * 3, Number.MAX_VALUE, Math.E, 0, -0, -1, Infinity, -Infinity, NaN];
+  const sweeps: Array<[string, number, Float64Array, (x: number) => number]> = [
+    ['log (uniforms)', 0, u, log],
+    ['log (wide)', 0, wide, log],
+    ['log (special)', 0, Float64Array.from(special), log],
+    ['cos2pi', 1, u, cos2pi],
+    ['cos2pi (ends, quadrant boundaries)', 1, Float64Array.from([0, 1, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 2 ** -54, 1 - 2 ** -53, 0.25 + 2 ** -54, 0.125 - 2 ** -56]), cos2pi],
+    ['kernelCos', 2, th, kernelCos],
+    ['kernelSin', 3, th, kernelSin],
+  ];
+  for (const [name, which, xs, f] of sweeps) {
+    const w = k.wasmDetMath(xs, which);
+    for (let i = 0; i < xs.length; i++) if (!Object.is(w[i], f(xs[i]!))) assert.fail(`${name}(${xs[i]}): wasm ${w[i]}, TS ${f(xs[i]!)}`);
+  }
+  // fdlibm's log is V8's Math.log; the kernels are V8's (fdlibm) cos/sin on [−π/4, π/4] up to 1 ulp (engines
+  // with another libm may differ in the last bit); cos2pi is cos(2πu) to ~1e-15.
+  for (const xs of [u, wide]) for (const x of xs) if (!Object.is(log(x), Math.log(x))) assert.fail(`log(${x}) = ${log(x)}, Math.log = ${Math.log(x)}`);
+  for (const x of special) assert.ok(Object.is(log(x), Math.log(x)), `log(${x})`);
+  const bits = new BigInt64Array(2);
+  const fb = new Float64Array(bits.buffer);
+  const ulps = (p: number, q: number): number => {
+    fb[0] = p;
+    fb[1] = q;
+    return Math.abs(Number(bits[0]! - bits[1]!));
+  };
+  for (const x of th) {
+    assert.ok(ulps(kernelCos(x), Math.cos(x)) <= 1, `kernelCos(${x}) = ${kernelCos(x)}, Math.cos = ${Math.cos(x)}`);
+    assert.ok(ulps(kernelSin(x), Math.sin(x)) <= 1, `kernelSin(${x}) = ${kernelSin(x)}, Math.sin = ${Math.sin(x)}`);
+  }
+  let worst = 0;
+  for (const x of u) worst = Math.max(worst, Math.abs(cos2pi(x) - Math.cos(2 * Math.PI * x)));
+  assert.ok(worst < 1e-15, `cos2pi vs Math.cos(2πu): ${worst}`);
   k.close();
 });
 
