@@ -8,7 +8,7 @@ import { compose, heatmap, linePlot } from '../plots/svg.js';
 import type { OperatorTask } from './operator-task.js';
 
 export function operatorPredictionFigure(task: OperatorTask, params: Float64Array, title: string, sample = 0): string {
-  const { trunks, testU, nTest } = task.data;
+  const { grids: trunks, testU, nTest } = task.data;
   const per = testU.length / nTest;
   const pred = task.predictTest(params).subarray(sample * per, (sample + 1) * per);
   const truth = testU.subarray(sample * per, (sample + 1) * per);

@@ -71,7 +71,8 @@ export function estimateSeconds(cfg: RunConfig): number {
   const base = cfg.problem === 'mexican-hat' ? 31 * (t.batch / 1000) : cfg.problem === 'poisson' ? 1.2 * (t.batch / 30) : 8.4 * (t.batch / 5);
   const m = parseMethod(cfg.method, methodsFor(cfg.problem));
   let factor = 1;
-  if (m.gradient === 'RFG') factor = (m.perturbation === 'layer' ? 0.5 : 0.4) + 0.12 * k;
+  // SepONet's step is dominated by the outer-product grid, which the tangents share.
+  if (m.gradient === 'RFG') factor = cfg.problem === 'diffusion-reaction' ? 1 + 0.03 * k : (m.perturbation === 'layer' ? 0.5 : 0.4) + 0.12 * k;
   else if (m.gradient === 'WP') factor = 0.3 * (k + 1);
   return (t.iterations * base * factor * stein * ll) / 1000;
 }

@@ -86,7 +86,7 @@ export function poissonFigure(runs: PlannedRun[], out: string, sample = 0): Figu
     if (!r) continue;
     const { task, pred } = operatorPrediction(out, r);
     const per = task.data.testU.length / task.data.nTest;
-    const x = task.data.trunks[0]!;
+    const x = task.data.grids[0]!;
     const truth = task.data.testU.subarray(sample * per, (sample + 1) * per);
     if (!truthAdded) {
       series.push({ label: 'truth', x, y: truth, color: '#000000' });

@@ -201,14 +201,18 @@ export class Session {
     } else {
       const d = makePoissonDataset({ seed: this.cfg.operator!.dataSeed, nTrain: POISSON_FUNCTIONS, nTest: POISSON_FUNCTIONS });
       const net = new OperatorNet(operatorNetConfig(this.cfg));
+      // The library's input scalings (operator-task.ts) apply here too.
+      const bs = this.cfg.operator!.branchInputScale ?? 1;
+      const ts = this.cfg.operator!.trunkInputScale ?? 1;
       this.op = new OperatorTask('poisson', net, surrogate, this.cfg.normalize_targets, {
-        trainIn: d.trainG,
+        trainIn: d.trainG.map((v) => v * bs),
         trainU: d.trainU,
-        testIn: d.testG,
+        testIn: d.testG.map((v) => v * bs),
         testU: d.testU,
         nTrain: d.nTrain,
         nTest: d.nTest,
-        trunks: [Float64Array.from(d.x)],
+        trunks: [Float64Array.from(d.x, (v) => v * ts)],
+        grids: [Float64Array.from(d.x)],
       });
       this.mlp = null;
       this.task = this.op;
