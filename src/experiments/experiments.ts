@@ -49,7 +49,7 @@ export const EXPERIMENTS: Record<string, ExperimentSpec> = {
       'and weight perturbation (SG-WP: finite differences of the loss along random directions, no surrogate), with the row\'s other settings unchanged.',
     rows: [
       ...TABLE1.map(([method, paper]) => ({ problem: 'poisson' as const, method, paper })),
-      ...directionRows('poisson', 'SG-RFG-G', [1, 4, 16]),
+      ...directionRows('poisson', 'SG-RFG-G', [1, 4, 16, 64]),
       ...directionRows('poisson', 'SG-RFG-L', [1, 4, 16]),
       { problem: 'poisson', method: 'SG-WP', paper: null, extra: true },
     ],
