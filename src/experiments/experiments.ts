@@ -6,12 +6,25 @@ import { defaultConfig, type ProblemName, type RunConfig } from './config.js';
 import type { ExperimentRow, ExperimentSpec } from './plan.js';
 import { diffusionReactionFigure, mexicanHatFigure, poissonFigure, trainingCurves } from './report-figures.js';
 
-/** Rows of `method` with K directions per step for every K in `ks` other than the method's default. */
-function directionRows(problem: ProblemName, method: string, ks: number[]): ExperimentRow[] {
+/**
+ * Rows of `method` with K directions per step for every K in `ks` other than the method's default
+ * (and `iterations` steps, where given).
+ */
+function directionRows(problem: ProblemName, method: string, ks: number[], iterations?: number): ExperimentRow[] {
   const k0 = defaultConfig(problem, method, 0).train.directions;
   return ks
     .filter((k) => k !== k0)
-    .map((k) => ({ problem, method, paper: null, label: `${method} K=${k}`, extra: true, adjust: (c: RunConfig) => void (c.train.directions = k) }));
+    .map((k) => ({
+      problem,
+      method,
+      paper: null,
+      label: `${method} K=${k}`,
+      extra: true,
+      adjust: (c: RunConfig) => {
+        c.train.directions = k;
+        if (iterations !== undefined) c.train.iterations = iterations;
+      },
+    }));
 }
 
 const TABLE1: Array<[string, number]> = [
@@ -46,10 +59,11 @@ export const EXPERIMENTS: Record<string, ExperimentSpec> = {
     title: 'Poisson operator, spiking DeepONet (branch 51→32→16, trunk 1→32→16), T = 32, σ = 0.3 (paper, Table 1, Fig. 6)',
     notes:
       'Rows marked "beyond the paper" are variants of a Table 1 row with another number K of directions per step, ' +
-      'and weight perturbation (SG-WP: finite differences of the loss along random directions, no surrogate), with the row\'s other settings unchanged.',
+      'and weight perturbation (SG-WP: finite differences of the loss along random directions, no surrogate), with the row\'s other settings unchanged, ' +
+      'except that the K variants of SG-RFG-G run 20,000 steps (SG-RFG-G itself: 30,000).',
     rows: [
       ...TABLE1.map(([method, paper]) => ({ problem: 'poisson' as const, method, paper })),
-      ...directionRows('poisson', 'SG-RFG-G', [1, 4, 16, 64]),
+      ...directionRows('poisson', 'SG-RFG-G', [1, 4, 16, 64], 20000),
       ...directionRows('poisson', 'SG-RFG-L', [1, 4, 16]),
       { problem: 'poisson', method: 'SG-WP', paper: null, extra: true },
     ],

@@ -101,12 +101,13 @@ export function operatorDefaults(problem: OperatorProblem, method: Method, seed:
  * - BP rows: 8,000 steps of 30 functions, lr 3e-3.
  * - RFG rows: lr 1e-3 (1.5e-3 and above is worse: the noise floor), 30 functions, 30,000 steps, K directions
  *   carried in one tangent pass (K per layer for layer-wise). Layer-wise: K = 16 (8 with the local heads).
- *   Global: K = 64 for 20,000 steps and a slow first moment (Adam β1 = 0.995, as for the Mexican hat) — one
- *   global direction mixes the hidden layers' 5–10× larger surrogate gradient into every readout's estimate.
- *   With β1 = 0.995 and 30,000 steps, seeds 0–2 gave 0.0432, 0.0505, 0.0403 with K = 16 and 0.0359, 0.0420,
- *   0.0470 with K = 32; K = 64 was at 0.035 (seeds 1, 2) after 20,000 of 30,000 steps.
+ *   Global: K = 64 and a slow first moment (Adam β1 = 0.995, as for the Mexican hat) — one global direction
+ *   mixes the hidden layers' 5–10× larger surrogate gradient into every readout's estimate. With β1 = 0.995
+ *   and 30,000 steps, seeds 0–2 gave 0.0432, 0.0505, 0.0403 with K = 16 and 0.0359, 0.0420, 0.0470 with
+ *   K = 32; K = 64 was at 0.031–0.033 (seeds 1, 2) after 25,000 steps. With K = 64 and 20,000 steps seeds 0–2
+ *   gave 0.0424, 0.0424, 0.0385 (SG) and 0.0446, 0.0463, 0.0382 (WSG).
  * - Diffusion-reaction (SepONet, 100 training functions): 5 functions per step (cost grows with the grid),
- *   20,000 steps for every method; RFG-G with K = 16 (its step costs grow with K on the full grid).
+ *   20,000 steps for every method; RFG-G with K = 16.
  */
 export function operatorTrainDefaults(problem: OperatorProblem, method: Method): TrainSettings {
   const poisson = problem === 'poisson';
@@ -124,7 +125,7 @@ export function operatorTrainDefaults(problem: OperatorProblem, method: Method):
   if (method.gradient === 'RFG') {
     const rfg = { ...base, lr: 1e-3, iterations: poisson ? 30000 : 20000, evalEvery: 5000 };
     const adam = { name: 'adam' as const, beta1: 0.995 };
-    if (method.perturbation === 'global') return poisson ? { ...rfg, iterations: 20000, directions: 64, optimizer: adam } : { ...rfg, directions: 16, optimizer: adam };
+    if (method.perturbation === 'global') return { ...rfg, directions: poisson ? 64 : 16, optimizer: adam };
     return { ...rfg, directions: method.localLosses ? 8 : 16 };
   }
   if (method.gradient === 'WP') return { ...base, lr: 1e-3, iterations: 30000, evalEvery: 5000 };
