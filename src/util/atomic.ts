@@ -2,11 +2,15 @@
  * crash) never sees a half-written file. */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+  // Unique per process and worker thread (threads of one process share the pid and each has its own counter):
+  // two threads writing the same target (e.g. a dataset both generate on a fresh machine) must not share a
+  // temporary file. The last rename wins; both write the same bytes.
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.${counter++}.tmp`);
   let fd = -1;
   try {
     fd = openSync(tmp, 'w');
