@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { prepareRunDir } from '../experiments/run-dir.js';
 import { defaultWorkers, EXPERIMENTS, markdownTable, planRuns, runAll, summarize, writeReport } from '../experiments/reproduce.js';
-import { estimateSeconds, type PlannedRun } from '../experiments/plan.js';
-import { runDirOf } from '../experiments/report-figures.js';
-import { FILES, readJson, type RunResultJson } from '../experiments/run-dir.js';
+import { estimateSeconds } from '../experiments/plan.js';
 import { writePng } from '../plots/png.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -23,10 +21,6 @@ interface Flags {
 
 /** The default `reproduce` (no experiment): every experiment, one seed, this fraction of the iterations. */
 const QUICK_SCALE = 0.1;
-
-function sumTrainSeconds(runs: PlannedRun[], out: string): number {
-  return runs.reduce((a, r) => a + readJson<RunResultJson>(join(runDirOf(out, r), FILES.result)).train_seconds, 0);
-}
 
 export function registerReproduce(program: Command): void {
   program
@@ -78,8 +72,10 @@ export function registerReproduce(program: Command): void {
         },
       });
       const sections: string[] = [];
+      let trainSeconds = 0;
       for (const { spec, runs } of plans) {
         const rows = summarize(runs, out);
+        trainSeconds += rows.reduce((a, r) => a + r.meanSeconds * r.values.length, 0);
         const figs = (spec.figures?.(runs, out) ?? []).map((fig) => {
           writePng(join(out, fig.file), fig.svg);
           return `![${fig.caption}](${fig.file})\n\n*${fig.caption}*\n`;
@@ -100,7 +96,7 @@ export function registerReproduce(program: Command): void {
         `Command: \`${cmd}\` · spikegrad ${VERSION} · ${new Date().toISOString().slice(0, 10)} · ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${f.workers} workers · Node ${process.version}`,
         '',
         `Total wall time of this invocation: ${(total / 60).toFixed(1)} min (runs finished earlier and reused are not counted); ` +
-          `the ${all.length} runs' training times add up to ${(sumTrainSeconds(all, out) / 60).toFixed(1)} min on ${f.workers} workers.` +
+          `the ${all.length} runs' training times add up to ${(trainSeconds / 60).toFixed(1)} min on ${f.workers} workers.` +
           (scale !== 1 ? ` Iterations scaled by ${scale}: a quick look, not the paper's accuracy.` : ''),
         '',
         ...sections,

@@ -4,7 +4,7 @@
  * diffusion-reaction (two trunk axes): truth, prediction and point-wise error heatmaps (cf. paper Fig. 7).
  */
 import { relativeL2 } from '../networks/loss.js';
-import { compose, heatmap, linePlot } from '../plots/svg.js';
+import { compose, heatmap, linePlot, valueRange } from '../plots/svg.js';
 import type { OperatorTask } from './operator-task.js';
 
 export function operatorPredictionFigure(task: OperatorTask, params: Float64Array, title: string, sample = 0): string {
@@ -27,12 +27,7 @@ export function operatorPredictionFigure(task: OperatorTask, params: Float64Arra
   if (trunks.length === 2) {
     const rows = trunks[0]!.length;
     const cols = trunks[1]!.length;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of truth) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
+    const [lo, hi] = valueRange(truth);
     const abs = pred.map((p, i) => Math.abs(p - truth[i]!));
     // Targets are stored [first trunk axis][second trunk axis]; for diffusion-reaction that is [t][x].
     const dr = task.problem === 'diffusion-reaction';

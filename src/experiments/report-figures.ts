@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { loadModel } from '../io/safetensors.js';
 import { relativeL2 } from '../networks/loss.js';
-import { compose, heatmap, linePlot, type Panel, type Series } from '../plots/svg.js';
+import { compose, heatmap, linePlot, type Panel, type Series, valueRange } from '../plots/svg.js';
 import { buildTask, DEFAULT_ENGINE } from './config.js';
 import type { MlpTask } from './mlp-task.js';
 import type { OperatorTask } from './operator-task.js';
@@ -34,16 +34,6 @@ function seed0(runs: PlannedRun[], method: string): PlannedRun | undefined {
   return runs.find((r) => r.method === method && r.seed === 0);
 }
 
-function range(v: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < v.length; i++) {
-    lo = Math.min(lo, v[i]!);
-    hi = Math.max(hi, v[i]!);
-  }
-  return [lo, hi];
-}
-
 /** Fig. 5 of the paper: ground truth and the predictions of SG-RFG-G, SG-RFG-L and SG-BP (seed 0). */
 export function mexicanHatFigure(runs: PlannedRun[], out: string): Figure {
   const shown = ['SG-RFG-G', 'SG-RFG-L', 'SG-BP'].map((m) => seed0(runs, m)).filter((r): r is PlannedRun => !!r);
@@ -56,7 +46,7 @@ export function mexicanHatFigure(runs: PlannedRun[], out: string): Figure {
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[j * n + i] = v[i * n + j]!;
     return a;
   };
-  const [lo, hi] = range(mt.test.y);
+  const [lo, hi] = valueRange(mt.test.y);
   const panels = [heatmap(img(mt.test.y), n, n, { title: '(a) ground truth', vmin: lo, vmax: hi, flipY: true, xlabel: 'x', ylabel: 'y' })];
   shown.forEach((r, k) => {
     const pred = task.predictTest(loadRunParams(out, r));
@@ -116,8 +106,8 @@ export function diffusionReactionFigure(runs: PlannedRun[], out: string, sample 
     rowsOut.push({ m: r.method, pred: p, truth, err: p.map((v, i) => Math.abs(v - truth[i]!)), nt: task.data.trunks[0]!.length, nx: task.data.trunks[1]!.length });
   }
   if (!rowsOut.length) throw new Error('no diffusion-reaction runs to draw');
-  const [lo, hi] = range(rowsOut[0]!.truth);
-  const emax = Math.max(...rowsOut.map((r) => range(r.err)[1]));
+  const [lo, hi] = valueRange(rowsOut[0]!.truth);
+  const emax = Math.max(...rowsOut.map((r) => valueRange(r.err)[1]));
   // Stored [t][x]: rows are times, drawn with t growing upwards.
   const o = { flipY: true, xlabel: 'x', ylabel: 't' };
   const panels: Panel[] = [];

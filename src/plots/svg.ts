@@ -40,15 +40,22 @@ function fmt(v: number): string {
  * Heatmap of values [rows][cols] (row 0 drawn at the top unless `flipY`), with a colour bar.
  * `vmin`/`vmax` fix the colour range (share them between panels that should be compared).
  */
-export function heatmap(values: Float64Array, rows: number, cols: number, o: { title: string; vmin?: number; vmax?: number; flipY?: boolean; xlabel?: string; ylabel?: string }): Panel {
-  let lo = o.vmin ?? Infinity;
-  let hi = o.vmax ?? -Infinity;
-  if (o.vmin === undefined || o.vmax === undefined) {
-    for (const v of values) {
-      if (o.vmin === undefined && v < lo) lo = v;
-      if (o.vmax === undefined && v > hi) hi = v;
-    }
+/** [min, max] of the values. */
+export function valueRange(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
+  return [lo, hi];
+}
+
+export function heatmap(values: Float64Array, rows: number, cols: number, o: { title: string; vmin?: number; vmax?: number; flipY?: boolean; xlabel?: string; ylabel?: string }): Panel {
+  const [dataLo, dataHi] = o.vmin === undefined || o.vmax === undefined ? valueRange(values) : [0, 0];
+  const lo = o.vmin ?? dataLo;
+  let hi = o.vmax ?? dataHi;
   if (!(hi > lo)) hi = lo + 1;
   const size = 260;
   const cw = size / cols;
