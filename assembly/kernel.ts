@@ -56,6 +56,7 @@ const D_SSAMP: usize = 120; // Stein samples K
 const D_SNMAX: usize = 124; // widest layer: the stride of the Stein counter (MlpKernel.nMax)
 const D_KTAB: usize = 128; // exp constant table (exp.ts, K_BYTES bytes)
 const D_SNOISE: usize = 544; // f64: the pass's noiseOffset (added to the sample index in the Stein counter)
+const D_RWT: usize = 552; // ptr: linear readout weight transposed, [h][dOutP] (dOut padded to even, zero column)
 const D_LAYERS: usize = 640;
 const LS: usize = 64;
 // per layer (bytes from net + D_LAYERS + l*LS)
@@ -99,6 +100,7 @@ const J_HID: usize = 84; // f64[batch][N] time-averaged spikes of every neuron, 
 const J_HIDD: usize = 88; // f64[M][batch][N] their tangents, or 0
 const J_GH: usize = 92; // f64[batch][N] ∂L/∂(time-averaged spikes), or 0
 const J_TC: usize = 96; // tape spike counts f64[batch][Np] (with J_TS)
+const J_DRWT: usize = 100; // f64[M][h][dOutP] readout weight tangents, transposed like D_RWT (linear readout)
 
 const ZERO = f64x2(0.0, 0.0);
 const ONE = f64x2(1.0, 1.0);
@@ -107,7 +109,7 @@ const NEGZERO = i64x2(0x8000000000000000, 0x8000000000000000);
 
 /** 1 if the descriptor's regions do not overlap (checked by the host at start-up). */
 export function layoutOk(): i32 {
-  return D_KTAB + K_BYTES <= D_SNOISE && D_SNOISE + 8 <= D_LAYERS ? 1 : 0;
+  return D_KTAB + K_BYTES <= D_SNOISE && D_SNOISE + 8 <= D_RWT && D_RWT + 4 <= D_LAYERS ? 1 : 0;
 }
 
 // @ts-ignore: decorator
@@ -668,15 +670,57 @@ function readout(net: usize, C: usize, yb: usize): void {
     for (let o = 0; o < dOut; o++) store<f64>(yb + (<usize>o << 3), load<f64>(last + (<usize>o << 3)) / T);
     return;
   }
-  const p = lp(net, D_PARAMS);
   const h = li(ly, L_N);
-  const rw = p + (<usize>li(net, D_RW) << 3);
-  const rb = p + (<usize>li(net, D_RB) << 3);
-  for (let o = 0; o < dOut; o++) {
-    let acc: f64 = 0;
-    const row = rw + (<usize>(o * h) << 3);
-    for (let i = 0; i < h; i++) acc += load<f64>(row + (<usize>i << 3)) * load<f64>(last + (<usize>i << 3));
-    store<f64>(yb + (<usize>o << 3), acc / T + load<f64>(rb + (<usize>o << 3)));
+  const rb = lp(net, D_PARAMS) + (<usize>li(net, D_RB) << 3);
+  readoutProducts(lp(net, D_RWT), 0, last, 0, false, h, dOut, T, rb, yb);
+}
+
+/**
+ * out[o] = (Σ_i Wt[i][o]·v[i] + Σ_i Wt2[i][o]·v2[i] (if two)) / T + c[o], o < dOut: the linear readout and its
+ * tangent, vectorised across the outputs o (the reference's per-output sums over i, first v then v2, in
+ * order from 0). Wt, Wt2: [h][dOutP] transposed weights (dOutP = dOut padded to even, zero column).
+ */
+function readoutProducts(Wt: usize, Wt2: usize, v: usize, v2: usize, two: bool, h: i32, dOut: i32, T: f64, c: usize, out: usize): void {
+  const dOutP = dOut + (dOut & 1);
+  const rowB = <usize>dOutP << 3;
+  const TV = f64x2.splat(T);
+  let o = 0;
+  for (; o + 8 <= dOut; o += 8) {
+    const ob = <usize>o << 3;
+    let a0 = ZERO;
+    let a1 = ZERO;
+    let a2 = ZERO;
+    let a3 = ZERO;
+    for (let i = 0; i < h; i++) {
+      const x = v128.load64_splat(v + (<usize>i << 3));
+      const w = Wt + <usize>i * rowB + ob;
+      a0 = f64x2.add(a0, f64x2.mul(v128.load(w), x));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), x));
+      a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), x));
+      a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), x));
+    }
+    if (two) {
+      for (let i = 0; i < h; i++) {
+        const x = v128.load64_splat(v2 + (<usize>i << 3));
+        const w = Wt2 + <usize>i * rowB + ob;
+        a0 = f64x2.add(a0, f64x2.mul(v128.load(w), x));
+        a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), x));
+        a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), x));
+        a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), x));
+      }
+    }
+    v128.store(out + ob, f64x2.add(f64x2.div(a0, TV), v128.load(c + ob)));
+    v128.store(out + ob, f64x2.add(f64x2.div(a1, TV), v128.load(c + ob, 16)), 16);
+    v128.store(out + ob, f64x2.add(f64x2.div(a2, TV), v128.load(c + ob, 32)), 32);
+    v128.store(out + ob, f64x2.add(f64x2.div(a3, TV), v128.load(c + ob, 48)), 48);
+  }
+  for (; o < dOut; o += 2) {
+    const ob = <usize>o << 3;
+    let a0 = ZERO;
+    for (let i = 0; i < h; i++) a0 = f64x2.add(a0, f64x2.mul(v128.load(Wt + <usize>i * rowB + ob), v128.load64_splat(v + (<usize>i << 3))));
+    if (two) for (let i = 0; i < h; i++) a0 = f64x2.add(a0, f64x2.mul(v128.load(Wt2 + <usize>i * rowB + ob), v128.load64_splat(v2 + (<usize>i << 3))));
+    store<f64>(out + ob, f64x2.extract_lane(a0, 0) / T + load<f64>(c + ob));
+    if (o + 1 < dOut) store<f64>(out + ob, f64x2.extract_lane(a0, 1) / T + load<f64>(c + ob, 8), 8);
   }
 }
 
@@ -1098,8 +1142,23 @@ export function prepareTangents(net: usize, job: usize): void {
   const dB = lp(job, J_DB);
   const start = lp(job, J_START);
   memory.fill(dB, 0, <usize>(M * Np) << 3);
+  const linear = li(net, D_LINEAR) != 0;
+  const dOut = li(net, D_DOUT);
+  const dOutP = dOut + (dOut & 1);
+  const h = li(layer(net, L - 1), L_N);
+  const rw = li(net, D_RW);
+  const drwt = lp(job, J_DRWT);
   for (let m = 0; m < M; m++) {
     const pm = dP + (<usize>(m * P) << 3);
+    if (linear) {
+      // Readout weight tangent [dOut][h] → [h][dOutP], zero-padded column.
+      const dst = drwt + (<usize>(m * h * dOutP) << 3);
+      for (let i = 0; i < h; i++) {
+        for (let o = 0; o < dOutP; o++) {
+          store<f64>(dst + (<usize>(i * dOutP + o) << 3), o < dOut ? load<f64>(pm + (<usize>(rw + o * h + i) << 3)) : 0.0);
+        }
+      }
+    }
     const st = load<i32>(start + (<usize>m << 2));
     for (let l = 0; l < L; l++) {
       if (st > l) continue;
@@ -1201,11 +1260,11 @@ export function jvp(net: usize, job: usize): void {
       hiddenRates(net, sC, hid + (<usize>(b * N) << 3));
       for (let m = 0; m < M; m++) hiddenRates(net, sDC + <usize>m * NpB, hidd + (<usize>((m * batch + b) * N) << 3));
     }
-    readoutTangent(net, sC, sDC, dP, M, start, dy, b, batch, Np, P);
+    readoutTangent(net, sC, sDC, dP, M, start, dy, b, batch, Np, P, lp(job, J_DRWT));
   }
 }
 
-function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, start: usize, dy: usize, b: i32, batch: i32, Np: i32, P: i32): void {
+function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, start: usize, dy: usize, b: i32, batch: i32, Np: i32, P: i32, drwt: usize): void {
   const L = li(net, D_L);
   const Lm = L - 1;
   const T = <f64>li(net, D_T);
@@ -1214,10 +1273,9 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
   const lastOff = li(ly, L_OFF);
   const h = li(ly, L_N);
   const linear = li(net, D_LINEAR) != 0;
-  const p = lp(net, D_PARAMS);
-  const rwOff = li(net, D_RW);
   const rbOff = li(net, D_RB);
   const last = C + (<usize>lastOff << 3);
+  const dOutP = dOut + (dOut & 1);
   for (let m = 0; m < M; m++) {
     const out = dy + (<usize>((m * batch + b) * dOut) << 3);
     const dl = DC + (<usize>(m * Np + lastOff) << 3);
@@ -1226,14 +1284,9 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
       for (let o = 0; o < dOut; o++) store<f64>(out + (<usize>o << 3), live ? load<f64>(dl + (<usize>o << 3)) / T : 0.0);
       continue;
     }
-    const pm = dP + (<usize>(m * P) << 3);
-    for (let o = 0; o < dOut; o++) {
-      const row = <usize>(rwOff + o * h) << 3;
-      let acc: f64 = 0;
-      for (let i = 0; i < h; i++) acc += load<f64>(pm + row + (<usize>i << 3)) * load<f64>(last + (<usize>i << 3));
-      if (live) for (let i = 0; i < h; i++) acc += load<f64>(p + row + (<usize>i << 3)) * load<f64>(dl + (<usize>i << 3));
-      store<f64>(out + (<usize>o << 3), acc / T + load<f64>(pm + (<usize>(rbOff + o) << 3)));
-    }
+    // (Σ_i dW[o][i]·c[i] + Σ_i W[o][i]·dc[i] (live channels)) / T + db[o].
+    const dW = drwt + (<usize>(m * h * dOutP) << 3);
+    readoutProducts(dW, lp(net, D_RWT), last, dl, live, h, dOut, T, dP + (<usize>(m * P + rbOff) << 3), out);
   }
 }
 
@@ -1705,3 +1758,5 @@ export function detMathArray(src: usize, dst: usize, n: i32, which: i32): void {
 export function steinScalar(x: f64, index: f64, key: u32, sigma: f64, samples: i32, anti: i32, inv: f64): f64 {
   return steinD(x, <i64>index, key, sigma, samples, anti != 0, inv);
 }
+
+export { adjointLast, adjointPrefixRows, contractRows, prefixAdjoint, prefixProduct, transposeRows } from './contract';

@@ -39,6 +39,10 @@ import { mse } from './loss.js';
 import { createMlpKernel, type KernelOptions, type SpikingMlpKernel } from './kernel.js';
 import type { PassOptions, Tape } from './mlp.js';
 import { layoutFrom, mlpShapes, type MlpConfig, type ParamLayout } from './types.js';
+import { type Contraction, tsContraction } from './contraction.js';
+import { WasmContraction } from './wasm-contraction.js';
+
+export { contract, contractAdjoint, contractDot } from './contraction.js';
 
 export const NOISE_STRIDE = 2 ** 24;
 
@@ -83,6 +87,8 @@ export class OperatorNet {
   readonly layerRanges: Array<[number, number]>;
   readonly groups: GroupInfo[];
   readonly r: number;
+  /** The combination of the factor outputs: wasm SIMD with the wasm backend, else the reference (same bits). */
+  readonly contraction: Contraction;
   private params: Float64Array = new Float64Array(0);
 
   /** `engine` picks the sub-networks' kernel (default: the TS reference; results are identical). */
@@ -91,6 +97,7 @@ export class OperatorNet {
     if (!Number.isInteger(r) || r < 1) throw new Error(`latent size must be a positive integer, got ${r}`);
     if (cfg.factors.length < 2) throw new Error('an operator net needs a branch and at least one trunk');
     this.r = r;
+    this.contraction = engine.backend === 'wasm' ? new WasmContraction() : tsContraction;
     const shapes: Array<[string, number[]]> = [];
     this.kernels = [];
     this.pOff = [];
@@ -183,7 +190,7 @@ export class OperatorNet {
     this.setParams(params);
     const F = this.kernels.map((k, f) => k.forward(inputs[f]!, counts[f]!, this.factorOpts(opts, f)));
     const y = new Float64Array(counts.reduce((a, b) => a * b, 1));
-    contract(F, counts, this.r, this.b0, y);
+    this.contraction.contract(F, counts, this.r, this.b0, y);
     return y;
   }
 
@@ -252,130 +259,6 @@ export class OperatorNet {
   }
 }
 
-// -------------------------------------------------------------------------------------------------------------
-// The multilinear combination y[idx] = Σ_q Π_k F_k[i_k, q] + c, idx row-major over (i₀, …, i_{K−1}).
-// With the prefix rows pre[p, q] = Π_{k<K−1} F_k[i_k, q] (p = (i₀, …, i_{K−2}) row-major; R = Π_{k<K−1} n_k
-// rows) the last axis is a matrix product: y[p, i] = c + Σ_q pre[p, q] F_{K−1}[i, q]. Cost O(|y|·r) whatever
-// K; no output entry is ever evaluated by a per-point network call.
-// -------------------------------------------------------------------------------------------------------------
-
-/** Prefix rows of every level: levels[k] [Π_{j<k} n_j][r], levels[0] = one row of ones. */
-function prefixLevels(F: Float64Array[], n: number[], r: number): Float64Array[] {
-  const levels = [new Float64Array(r).fill(1)];
-  for (let k = 0; k < F.length - 1; k++) {
-    const prev = levels[k]!;
-    const Fk = F[k]!;
-    const nk = n[k]!;
-    const rows = prev.length / r;
-    const next = new Float64Array(rows * nk * r);
-    for (let p = 0; p < rows; p++) {
-      for (let i = 0; i < nk; i++) {
-        const o = (p * nk + i) * r;
-        for (let q = 0; q < r; q++) next[o + q] = prev[p * r + q]! * Fk[i * r + q]!;
-      }
-    }
-    levels.push(next);
-  }
-  return levels;
-}
-
-/** [n][r] → [r][n]. */
-function transposed(a: Float64Array, n: number, r: number): Float64Array {
-  const t = new Float64Array(n * r);
-  for (let i = 0; i < n; i++) for (let q = 0; q < r; q++) t[q * n + i] = a[i * r + q]!;
-  return t;
-}
-
-/** out[idx] = c + Σ_q Π_k F_k[i_k, q]. */
-export function contract(F: Float64Array[], n: number[], r: number, c: number, out: Float64Array): Float64Array {
-  const K = F.length;
-  const pre = prefixLevels(F, n, r)[K - 1]!;
-  const nL = n[K - 1]!;
-  const FT = transposed(F[K - 1]!, nL, r);
-  const R = pre.length / r;
-  for (let p = 0; p < R; p++) {
-    const o = p * nL;
-    out.fill(c, o, o + nL);
-    for (let q = 0; q < r; q++) {
-      const a = pre[p * r + q]!;
-      const row = q * nL;
-      for (let i = 0; i < nL; i++) out[o + i] += a * FT[row + i]!;
-    }
-  }
-  return out;
-}
-
-/** S[p, q] = Σ_i gy[p, i] F_{K−1}[i, q] for the prefix rows p. */
-function lastAxisAdjoint(FT: Float64Array, nL: number, r: number, R: number, gy: Float64Array): Float64Array {
-  const S = new Float64Array(R * r);
-  for (let p = 0; p < R; p++) {
-    const o = p * nL;
-    for (let q = 0; q < r; q++) {
-      const row = q * nL;
-      let acc = 0;
-      for (let i = 0; i < nL; i++) acc += gy[o + i]! * FT[row + i]!;
-      S[p * r + q] = acc;
-    }
-  }
-  return S;
-}
-
-/** Σ_idx gy[idx] Σ_q Π_k F_k[i_k, q] = Σ_{p,q} pre[p, q] S[p, q]: the directional derivative when one F_k is a tangent. */
-export function contractDot(F: Float64Array[], n: number[], r: number, gy: Float64Array): number {
-  const K = F.length;
-  const pre = prefixLevels(F, n, r)[K - 1]!;
-  const nL = n[K - 1]!;
-  const S = lastAxisAdjoint(transposed(F[K - 1]!, nL, r), nL, r, pre.length / r, gy);
-  let total = 0;
-  for (let j = 0; j < S.length; j++) total += pre[j]! * S[j]!;
-  return total;
-}
-
-/**
- * G_k[i, q] += Σ_{idx: i_k = i} gy[idx] Π_{j≠k} F_j[i_j, q] for every k. Last axis: G_{K−1}[i, q] +=
- * Σ_p gy[p, i] pre[p, q], and S = ∂/∂pre. Then back through the prefix levels, pre_{k+1}[(p, i), q] =
- * pre_k[p, q] F_k[i, q]: G_k[i, q] += Σ_p S_{k+1}[(p, i), q] pre_k[p, q], S_k[p, q] = Σ_i S_{k+1}[(p, i), q] F_k[i, q].
- */
-export function contractAdjoint(F: Float64Array[], n: number[], r: number, gy: Float64Array, G: Float64Array[]): void {
-  const K = F.length;
-  const levels = prefixLevels(F, n, r);
-  const pre = levels[K - 1]!;
-  const nL = n[K - 1]!;
-  const R = pre.length / r;
-  const FT = transposed(F[K - 1]!, nL, r);
-  const GT = new Float64Array(nL * r);
-  for (let p = 0; p < R; p++) {
-    const o = p * nL;
-    for (let q = 0; q < r; q++) {
-      const a = pre[p * r + q]!;
-      const row = q * nL;
-      for (let i = 0; i < nL; i++) GT[row + i] += a * gy[o + i]!;
-    }
-  }
-  const GL = G[K - 1]!;
-  for (let i = 0; i < nL; i++) for (let q = 0; q < r; q++) GL[i * r + q] += GT[q * nL + i]!;
-  let S = lastAxisAdjoint(FT, nL, r, R, gy);
-  for (let k = K - 2; k >= 0; k--) {
-    const prev = levels[k]!;
-    const rows = prev.length / r;
-    const Fk = F[k]!;
-    const Gk = G[k]!;
-    const nk = n[k]!;
-    const Sk = new Float64Array(rows * r);
-    for (let p = 0; p < rows; p++) {
-      for (let i = 0; i < nk; i++) {
-        const o = (p * nk + i) * r;
-        for (let q = 0; q < r; q++) {
-          const sv = S[o + q]!;
-          Gk[i * r + q] += sv * prev[p * r + q]!;
-          Sk[p * r + q] += sv * Fk[i * r + q]!;
-        }
-      }
-    }
-    S = Sk;
-  }
-}
-
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
@@ -426,9 +309,9 @@ export class OperatorRegression implements Objective {
   private directional(F: Float64Array[], gy: Float64Array): { along: (k: number, dFk: Float64Array) => number; G: Float64Array[] | null } {
     const { counts } = this;
     const r = this.net.r;
-    if (this.tangentMode === 'explicit') return { along: (k, dFk) => contractDot(replaced(F, k, dFk), counts, r, gy), G: null };
+    if (this.tangentMode === 'explicit') return { along: (k, dFk) => this.net.contraction.contractDot(replaced(F, k, dFk), counts, r, gy), G: null };
     const G = F.map((a) => new Float64Array(a.length));
-    contractAdjoint(F, counts, r, gy, G);
+    this.net.contraction.contractAdjoint(F, counts, r, gy, G);
     return { along: (k, dFk) => dot(dFk, G[k]!), G };
   }
 
@@ -464,12 +347,12 @@ export class OperatorRegression implements Objective {
       hid.push(hidden);
       return k.forward(this.inputs[f]!, n, net.factorOpts(this.opts, f), undefined, undefined, hidden);
     });
-    const y = contract(F, this.counts, net.r, net.b0, new Float64Array(this.outputSize));
+    const y = this.net.contraction.contract(F, this.counts, net.r, net.b0, new Float64Array(this.outputSize));
     let L = mse(y, this.target);
     const lam = this.localWeight();
     for (const h of net.heads) {
       const Ft = net.headForward(h, hid[h.factor]!, this.counts[h.factor]!);
-      contract(replaced(F, h.factor, Ft), this.counts, net.r, net.b0, y);
+      this.net.contraction.contract(replaced(F, h.factor, Ft), this.counts, net.r, net.b0, y);
       L += lam * mse(y, this.target);
     }
     return L;
@@ -490,11 +373,11 @@ export class OperatorRegression implements Objective {
       hid.push(hidden);
       return k.forward(inputs[f]!, n, net.factorOpts(this.opts, f), tape, undefined, hidden);
     });
-    const y = contract(F, counts, net.r, net.b0, new Float64Array(this.outputSize));
+    const y = this.net.contraction.contract(F, counts, net.r, net.b0, new Float64Array(this.outputSize));
     const gy = new Float64Array(y.length);
     let L = mse(y, this.target, gy);
     const G = F.map((a) => new Float64Array(a.length));
-    contractAdjoint(F, counts, net.r, gy, G);
+    this.net.contraction.contractAdjoint(F, counts, net.r, gy, G);
     let gb0 = sum(gy);
     const gHidden = hid.map((h) => (h ? new Float64Array(h.length) : undefined));
     const lam = this.localWeight();
@@ -502,12 +385,12 @@ export class OperatorRegression implements Objective {
       const n = counts[h.factor]!;
       const Ft = net.headForward(h, hid[h.factor]!, n);
       const Fh = replaced(F, h.factor, Ft);
-      contract(Fh, counts, net.r, net.b0, y);
+      this.net.contraction.contract(Fh, counts, net.r, net.b0, y);
       L += lam * mse(y, this.target, gy);
       for (let i = 0; i < gy.length; i++) gy[i] *= lam;
       gb0 += sum(gy);
       const Gh = Fh.map((a) => new Float64Array(a.length));
-      contractAdjoint(Fh, counts, net.r, gy, Gh);
+      this.net.contraction.contractAdjoint(Fh, counts, net.r, gy, Gh);
       Gh.forEach((g, f) => {
         if (f === h.factor) return;
         const Gf = G[f]!;
@@ -562,7 +445,7 @@ export class OperatorRegression implements Objective {
       dF.push(row);
       hid.push(hidden ? { ...hidden, slot, first: Int32Array.from(first) } : undefined);
     });
-    const y = contract(F, counts, r, net.b0, new Float64Array(this.outputSize));
+    const y = this.net.contraction.contract(F, counts, r, net.b0, new Float64Array(this.outputSize));
     const gy = new Float64Array(y.length);
     let L = mse(y, this.target, gy);
     // ∇L·v_m = Σ_idx ḡy[idx] dy_m[idx], dy_m = Σ_f (F with F_f → dF_f[m]) + db₀[m].
@@ -583,7 +466,7 @@ export class OperatorRegression implements Objective {
       const hk = hid[k]!;
       const Ft = net.headForward(h, hk.r, n);
       const Fh = replaced(F, k, Ft);
-      contract(Fh, counts, r, net.b0, y);
+      this.net.contraction.contract(Fh, counts, r, net.b0, y);
       L += lam * mse(y, this.target, gy);
       const sg = sum(gy);
       const dir = this.directional(Fh, gy);

@@ -33,7 +33,7 @@ import { KERNEL_WASM_PLAIN, KERNEL_WASM_SHARED } from './wasm-binary.js';
 import { type KernelExports, OP_FORWARD, OP_JVP, OP_VJP, WasmThreadPool, runJob } from './parallel-kernel.js';
 
 // ---- layouts shared with assembly/kernel.ts ----------------------------------------------------------------
-const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27, WFIN: 28, SKEY: 29, SSAMP: 30, SNMAX: 31 } as const; // i32 words
+const D = { L: 0, T: 1, DIN: 2, DOUT: 3, NP: 4, LINEAR: 5, SIGNED: 6, SUR: 7, P: 8, PARAMS: 9, BIAS: 10, RW: 11, RB: 12, WTSIZE: 13, WT: 14, WP: 15, N: 26, MW: 27, WFIN: 28, SKEY: 29, SSAMP: 30, SNMAX: 31, RWT: 138 } as const; // i32 words
 const DF = { LEAK: 8, TH: 9, SA: 10, SB: 11, SC: 12, SNOISE: 68 } as const; // f64 words
 const D_KTAB = 128; // bytes: exp constants (assembly/exp.ts)
 const D_LAYERS = 640; // bytes
@@ -41,7 +41,7 @@ const LS = 64; // bytes per layer record
 const LW = { N: 0, NP: 1, NIN: 2, NINP: 3, OFF: 4, INOFF: 5, WT: 6, WP: 7, WOFF: 8, BOFF: 9, UOFF: 10, MW: 11, NW: 12 } as const; // i32 words
 const J = {
   B0: 0, B1: 1, BATCH: 2, X: 3, Y: 4, TS: 5, TG: 6, RATES: 7, SCR: 8, M: 9, DWT: 10, DB: 11, DX: 12, START: 13, DY: 14, DP: 15,
-  GY: 16, GRAD: 17, GWT: 18, GX: 19, GB: 20, HID: 21, HIDD: 22, GH: 23, TC: 24,
+  GY: 16, GRAD: 17, GWT: 18, GX: 19, GB: 20, HID: 21, HIDD: 22, GH: 23, TC: 24, DRWT: 25,
 } as const; // i32 words
 const JOB_BYTES = 128;
 /** Bytes at the start of memory reserved for the thread pool's control words. */
@@ -243,6 +243,8 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   private readonly biasPtr: number;
   private readonly wtPtr: number;
   private readonly wpPtr: number;
+  /** The linear readout weight transposed, [h][dOutP] (dOut padded to even). */
+  private readonly rwtPtr: number;
   private readonly tapeBase: number;
   private tapeCap = 0;
   private tapeOwner: WasmTape | null = null;
@@ -312,6 +314,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     this.biasPtr = a.alloc(Np * 8);
     this.wtPtr = a.alloc(wt * 8);
     this.wpPtr = a.alloc(Math.max(wp, 1) * 8);
+    this.rwtPtr = a.alloc(this.rwtSize() * 8);
     this.tapeBase = a.end;
 
     const shared = threads > 1;
@@ -345,6 +348,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     i32[d + D.WP] = this.wpPtr;
     i32[d + D.N] = this.N;
     i32[d + D.MW] = this.MW;
+    i32[d + D.RWT] = this.rwtPtr;
     this.ex.writeExpConstants(this.net + D_KTAB);
     f64[(this.net >> 3) + DF.LEAK] = leak;
     f64[(this.net >> 3) + DF.TH] = threshold;
@@ -375,6 +379,12 @@ export class WasmMlpKernel implements SpikingMlpKernel {
 
   get nParams(): number {
     return this.layout.size;
+  }
+
+  /** f64 count of one transposed readout weight [h][dOutP] (0 without a linear readout). */
+  private rwtSize(): number {
+    if (this.cfg.readout !== 'linear') return 0;
+    return this.width[this.nSpiking - 1]! * (this.dOut + (this.dOut & 1));
   }
 
   /** End the worker threads. The kernel cannot be used afterwards. */
@@ -414,6 +424,13 @@ export class WasmMlpKernel implements SpikingMlpKernel {
           for (let i = 0; i < nInP; i++) f[wp + o * nInP + i] = i < nIn ? params[wo + o * nIn + i]! : 0;
         }
       }
+    }
+    if (this.cfg.readout === 'linear') {
+      const h = this.width[this.nSpiking - 1]!;
+      const dOutP = this.dOut + (this.dOut & 1);
+      const rwt = this.rwtPtr >> 3;
+      const rw = this.ref.rwOff;
+      for (let i = 0; i < h; i++) for (let o = 0; o < dOutP; o++) f[rwt + i * dOutP + o] = o < this.dOut ? params[rw + o * h + i]! : 0;
     }
     // The tangent's fast product relies on finite weights (see assembly/kernel.ts, tangentLayer).
     this.i32()[(this.net >> 2) + D.WFIN] = finite ? 1 : 0;
@@ -522,6 +539,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const dyP = a.alloc(M * batch * this.dOut * 8);
     const dPP = a.alloc(M * P * 8);
     const dwtP = a.alloc(M * this.wtSize * 8);
+    const drwtP = a.alloc(M * this.rwtSize() * 8);
     const dBP = a.alloc(M * this.Np * 8);
     const dxP = dx ? a.alloc(dx.length * 8) : 0;
     const startP = a.alloc(M * 4);
@@ -543,6 +561,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       j[J.Y] = yP;
       j[J.M] = M;
       j[J.DWT] = dwtP;
+      j[J.DRWT] = drwtP;
       j[J.DB] = dBP;
       j[J.DX] = dxP;
       j[J.START] = startP;

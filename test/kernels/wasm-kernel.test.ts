@@ -26,6 +26,9 @@ const cases: NetCase[] = [
   { sizes: [1, 3], readout: 'spike-rate', T: 9 },
   { sizes: [2, 12, 10, 11, 2], neuron: { signed: true, leak: 0.7 }, T: 7 },
   { sizes: [5, 130, 4], neuron: { signed: true }, T: 5 },
+  // Wide linear readouts (vectorised across outputs: blocks of 8, a pair and an odd last output).
+  { sizes: [3, 10, 11], T: 16 },
+  { sizes: [2, 12, 9, 16], neuron: { leak: 0.9 }, T: 6 },
 ];
 
 /** Runs every pass on both kernels and compares them bit for bit. */

@@ -1,7 +1,7 @@
 /** DeepONet and SepONet: output structure and the three passes checked against each other and against FD. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contract, contractAdjoint, contractDot } from '../../src/networks/deeponet.js';
+import { contract, contractAdjoint, contractDot } from '../../src/networks/contraction.js';
 import { gaussian, sigmoid, stein, type Surrogate } from '../../src/neurons/surrogates.js';
 import { Rng } from '../../src/util/rng.js';
 import { CASES, dot, makeOp, randn, relErr } from './helpers.js';
