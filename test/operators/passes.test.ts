@@ -1,7 +1,8 @@
 /** DeepONet and SepONet: output structure and the three passes checked against each other and against FD. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contract, contractAdjoint, contractDot } from '../../src/networks/contraction.js';
+import { contract, contractAdjoint, contractDot, tsContraction } from '../../src/networks/contraction.js';
+import { WasmContraction } from '../../src/networks/wasm-contraction.js';
 import { gaussian, sigmoid, stein, type Surrogate } from '../../src/neurons/surrogates.js';
 import { Rng } from '../../src/util/rng.js';
 import { CASES, dot, makeOp, randn, relErr } from './helpers.js';
@@ -50,6 +51,41 @@ test('the contraction, its tangent and its adjoint match the naive sums (K = 1, 
     G.forEach((g, k) => g.forEach((v, i) => assert.ok(Math.abs(v - naiveG[k]![i]!) < 1e-12, `adjoint factor ${k}`)));
     assert.ok(Math.abs(contractDot(F, n, r, gy) - (dot(gy, y) - 0.25 * gy.reduce((a, b) => a + b, 0))) < 1e-10);
   }
+});
+
+test('the wasm contraction gives the reference contraction bit for bit (K = 1 … 4; odd sizes and ranks; blocks of 8 and tails)', () => {
+  const rng = new Rng(11);
+  const w = new WasmContraction();
+  const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  const shapes: Array<[number[], number]> = [
+    [[7], 5],
+    [[196, 51], 32],
+    [[3, 17], 9],
+    [[1, 100, 100], 16],
+    [[2, 9, 11], 3],
+    [[4, 3, 2, 5], 6],
+    [[5, 1], 1],
+  ];
+  for (const [n, r] of shapes) {
+    const F = n.map((m) => randn(m * r, rng));
+    const size = n.reduce((a, b) => a * b, 1);
+    const gy = randn(size, rng);
+    const c = rng.normal();
+    const what = `${JSON.stringify(n)} r=${r}`;
+    assert.ok(same(tsContraction.contract(F, n, r, c, new Float64Array(size)), w.contract(F, n, r, c, new Float64Array(size))), `contract ${what}`);
+    // The adjoint accumulates into G: start both from the same nonzero values.
+    const G1 = F.map((f) => randn(f.length, rng));
+    const G2 = G1.map((g) => g.slice());
+    tsContraction.contractAdjoint(F, n, r, gy, G1);
+    w.contractAdjoint(F, n, r, gy, G2);
+    G1.forEach((g, k) => assert.ok(same(g, G2[k]!), `adjoint factor ${k} ${what}`));
+    assert.ok(Object.is(tsContraction.contractDot(F, n, r, gy), w.contractDot(F, n, r, gy)), `contractDot ${what}`);
+  }
+  // A wrong answer would be caught: perturb one factor entry and the outputs differ.
+  const F = [randn(6, rng), randn(8, rng)];
+  const y0 = w.contract(F, [3, 4], 2, 0, new Float64Array(12));
+  F[1]![3]! += 1e-9;
+  assert.ok(!same(y0, tsContraction.contract(F, [3, 4], 2, 0, new Float64Array(12))));
 });
 
 test('batched outer-product output equals a naive per-point evaluation', () => {
