@@ -41,6 +41,8 @@ import type { PassOptions, Tape } from './mlp.js';
 import { layoutFrom, mlpShapes, type MlpConfig, type ParamLayout } from './types.js';
 import { type Contraction, tsContraction } from './contraction.js';
 import { WasmContraction } from './wasm-contraction.js';
+import { WasmMlpKernel, wasmModule } from './wasm-kernel.js';
+import { WasmThreadPool } from './parallel-kernel.js';
 
 export { contract, contractAdjoint, contractDot } from './contraction.js';
 
@@ -98,16 +100,23 @@ export class OperatorNet {
     if (cfg.factors.length < 2) throw new Error('an operator net needs a branch and at least one trunk');
     this.r = r;
     this.contraction = engine.backend === 'wasm' ? new WasmContraction() : tsContraction;
+    // With threads, one pool of workers serves every sub-network (they run one after another within a step).
+    const pooled = engine.backend === 'wasm' && (engine.threads ?? 1) > 1;
     const shapes: Array<[string, number[]]> = [];
     this.kernels = [];
     this.pOff = [];
     for (const f of cfg.factors) {
       if (f.mlp.readout !== 'linear') throw new Error(`factor ${f.name}: operator nets need the linear readout`);
       if (f.mlp.sizes[f.mlp.sizes.length - 1] !== r) throw new Error(`factor ${f.name}: output size must be the latent size ${r}`);
-      const k = createMlpKernel(f.mlp, engine);
+      const k = createMlpKernel(f.mlp, { ...engine, sharedPool: pooled });
       this.pOff.push(shapes.reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0));
       shapes.push(...mlpShapes(f.mlp, `${f.name}.`));
       this.kernels.push(k);
+    }
+    if (pooled) {
+      const wk = this.kernels as WasmMlpKernel[];
+      const pool = new WasmThreadPool(wasmModule(true), wk.map((k) => k.sharedMemory), engine.threads!);
+      wk.forEach((k, i) => k.attachPool(pool, i));
     }
     shapes.push(['bias0', [1]]);
     this.heads = [];

@@ -48,6 +48,8 @@ export interface KernelOptions {
   backend?: KernelBackend;
   /** Threads for the wasm backend (default 1): the batch is split across worker threads. */
   threads?: number;
+  /** @internal wasm, threads > 1: no pool of its own (see WasmKernelOptions.sharedPool). */
+  sharedPool?: boolean;
 }
 
 /** A kernel for `cfg`: synchronous (Node; in browsers call `loadWasmModules()` first for backend 'wasm'). */
@@ -58,7 +60,7 @@ export function createMlpKernel(cfg: MlpConfig, opts: KernelOptions = {}): Spiki
     if (threads !== 1) throw new Error("the 'ts' backend runs on one thread; use backend 'wasm' for threads > 1");
     return new MlpKernel(cfg);
   }
-  if (backend === 'wasm') return new WasmMlpKernel(cfg, { threads });
+  if (backend === 'wasm') return new WasmMlpKernel(cfg, { threads, sharedPool: opts.sharedPool === true });
   throw new Error(`unknown kernel backend '${String(backend)}'`);
 }
 

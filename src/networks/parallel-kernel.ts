@@ -37,7 +37,7 @@ export const OP_VJP = 3;
 export const OP_QUIT = 9;
 
 /** Int32 control words at byte 0 of the shared memory (the kernel keeps the first 256 bytes free for them). */
-export const CTL = { GEN: 0, DONE: 1, OP: 2, NET: 3, JOBS: 4, STRIDE: 5, ERR: 6, READY: 7 } as const;
+export const CTL = { GEN: 0, DONE: 1, OP: 2, NET: 3, JOBS: 4, STRIDE: 5, ERR: 6, READY: 7, MEM: 8 } as const;
 export const CTL_WORDS = 16;
 /** Float64 [start, end] times (performance.timeOrigin + now(), ms) of each worker's last job, from byte 64. */
 const TIMES_BYTE = 64;
@@ -46,7 +46,10 @@ const TIMED_THREADS = 12;
 
 export interface WorkerInit {
   module: WebAssembly.Module;
+  /** The control memory (its first CTL_BYTES hold the pool's control words); also memory 0 of `memories`. */
   memory: WebAssembly.Memory;
+  /** Every memory the pool serves (one kernel each, e.g. the sub-networks of an operator net); default [memory]. */
+  memories?: WebAssembly.Memory[];
   /** This worker's thread index (1 … threads − 1); it runs job `index`. */
   index: number;
 }
@@ -63,8 +66,15 @@ export function runJob(ex: KernelExports, op: number, net: number, job: number, 
   } else throw new Error(`unknown kernel op ${op}`);
 }
 
-/** Iterations of polling before a thread sleeps in Atomics.wait (keeps hand-offs between passes cheap). */
+/** Iterations of polling before the calling thread sleeps in Atomics.wait while it waits for the workers. */
 const SPIN = 20000;
+/**
+ * Milliseconds a worker keeps polling for the next pass before it sleeps in Atomics.wait. Waking a sleeping
+ * thread costs ~0.1–0.2 ms on the virtual machines measured here, as much as a whole pass at batch ~50; one
+ * training step runs several passes (an operator net's sub-networks share one pool) with well under 2 ms between
+ * them, so the worker is awake when the next one comes.
+ */
+const WORKER_SPIN_MS = 2;
 
 interface AnyWorker {
   terminate(): unknown;
@@ -84,16 +94,19 @@ export class WasmThreadPool {
    * Starts threads − 1 workers on `memory` (shared). In Node this blocks until they are up; elsewhere await
    * `ready`.
    */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory | WebAssembly.Memory[], threads: number) {
     if (!Number.isInteger(threads) || threads < 2) throw new Error(`a thread pool needs threads >= 2, got ${threads}`);
-    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new Error('the thread pool needs a shared WebAssembly.Memory');
+    const memories = Array.isArray(memory) ? memory : [memory];
+    if (memories.length === 0) throw new Error('the thread pool needs at least one memory');
+    for (const m of memories) if (!(m.buffer instanceof SharedArrayBuffer)) throw new Error('the thread pool needs shared WebAssembly.Memory');
+    memory = memories[0]!;
     this.threads = threads;
     this.ctl = new Int32Array(memory.buffer, 0, CTL_WORDS);
     this.ctl.fill(0);
     const url = new URL('./wasm-worker.js', import.meta.url);
     const node = nodeWorkerThreads();
     for (let k = 1; k < threads; k++) {
-      const init: WorkerInit = { module, memory, index: k };
+      const init: WorkerInit = { module, memory, memories, index: k };
       if (node) {
         const w = new node.Worker(url, { workerData: init });
         w.unref();
@@ -114,8 +127,11 @@ export class WasmThreadPool {
     }
   }
 
-  /** Hand ops to the workers (thread k runs the job at jobs + k·stride); the caller then runs job 0. */
-  dispatch(op: number, net: number, jobs: number, stride: number): void {
+  /**
+   * Hand ops to the workers (thread k runs the job at jobs + k·stride, in memory `mem` of the pool's
+   * memories); the caller then runs job 0.
+   */
+  dispatch(op: number, net: number, jobs: number, stride: number, mem = 0): void {
     if (this.closed) throw new Error('the thread pool is closed');
     const c = this.ctl;
     Atomics.store(c, CTL.DONE, 0);
@@ -124,6 +140,7 @@ export class WasmThreadPool {
     Atomics.store(c, CTL.NET, net);
     Atomics.store(c, CTL.JOBS, jobs);
     Atomics.store(c, CTL.STRIDE, stride);
+    Atomics.store(c, CTL.MEM, mem);
     Atomics.add(c, CTL.GEN, 1);
     Atomics.notify(c, CTL.GEN);
   }
@@ -177,7 +194,7 @@ export class WasmThreadPool {
 }
 
 /** The worker loop (wasm-worker.ts calls it with its instance): wait for an op, run this thread's job, report. */
-export function workerLoop(ex: KernelExports, memory: WebAssembly.Memory, index: number): void {
+export function workerLoop(exports: KernelExports[], memory: WebAssembly.Memory, index: number): void {
   const c = new Int32Array(memory.buffer, 0, CTL_WORDS);
   const times = new Float64Array(memory.buffer, TIMES_BYTE, 2 * TIMED_THREADS);
   const origin = performance.timeOrigin;
@@ -186,14 +203,20 @@ export function workerLoop(ex: KernelExports, memory: WebAssembly.Memory, index:
   Atomics.notify(c, CTL.READY);
   for (;;) {
     let spins = 0;
+    let since = -1;
     while (Atomics.load(c, CTL.GEN) === gen) {
-      if (++spins > SPIN) Atomics.wait(c, CTL.GEN, gen);
+      if ((++spins & 1023) !== 0) continue;
+      const now = performance.now();
+      if (since < 0) since = now;
+      else if (now - since > WORKER_SPIN_MS) Atomics.wait(c, CTL.GEN, gen);
     }
     gen = Atomics.load(c, CTL.GEN);
     const op = Atomics.load(c, CTL.OP);
     if (op === OP_QUIT) return;
     if (index < TIMED_THREADS) times[2 * index] = origin + performance.now();
     try {
+      const ex = exports[Atomics.load(c, CTL.MEM)];
+      if (!ex) throw new Error(`no kernel memory ${Atomics.load(c, CTL.MEM)} in this pool`);
       runJob(ex, op, Atomics.load(c, CTL.NET), Atomics.load(c, CTL.JOBS) + index * Atomics.load(c, CTL.STRIDE), index);
     } catch (e) {
       Atomics.store(c, CTL.ERR, 1);

@@ -208,6 +208,12 @@ export interface WasmKernelOptions {
   minSamplesPerThread?: number;
   /** @internal A differently built kernel module (experiments and A/B timing); must match `threads`' memory kind. */
   module?: WebAssembly.Module;
+  /**
+   * @internal threads > 1 without a pool of its own: the owner creates one pool over several kernels' memories
+   * (`sharedMemory`) and hands it to each with `attachPool` (an operator net's sub-networks, which run one after
+   * the other, so one set of workers serves them all and stays awake between them).
+   */
+  sharedPool?: boolean;
 }
 
 export class WasmMlpKernel implements SpikingMlpKernel {
@@ -228,7 +234,9 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   private readonly ref: MlpKernel;
   private readonly memory: WebAssembly.Memory;
   private readonly ex: KernelExports;
-  private readonly pool: WasmThreadPool | null;
+  private pool: WasmThreadPool | null;
+  /** This kernel's memory index in its pool. */
+  private poolMem = 0;
   // Padded geometry (layers padded to an even width).
   private readonly np: number[] = [];
   private readonly off: number[] = [];
@@ -370,7 +378,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     }
     this.wtIdx = wtIdx;
     this.wpIdx = wpIdx;
-    this.pool = shared ? new WasmThreadPool(module, this.memory, threads) : null;
+    this.pool = shared && !opts.sharedPool ? new WasmThreadPool(module, this.memory, threads) : null;
     if (this.pool) poolReaper.register(this, this.pool, this);
   }
 
@@ -387,7 +395,21 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     return this.width[this.nSpiking - 1]! * (this.dOut + (this.dOut & 1));
   }
 
-  /** End the worker threads. The kernel cannot be used afterwards. */
+  /** The kernel's (shared, with threads > 1) wasm memory, for a pool over several kernels. */
+  get sharedMemory(): WebAssembly.Memory {
+    return this.memory;
+  }
+
+  /** Use `pool` (built over several kernels' memories, this kernel's at index `mem`); see `sharedPool`. */
+  attachPool(pool: WasmThreadPool, mem: number): void {
+    if (this.pool) throw new Error('the kernel already has a thread pool');
+    if (pool.threads !== this.threads) throw new Error(`the pool has ${pool.threads} threads, the kernel ${this.threads}`);
+    this.pool = pool;
+    this.poolMem = mem;
+    poolReaper.register(this, pool, this);
+  }
+
+  /** End the worker threads (a shared pool's too, for all its kernels). The kernel cannot be used afterwards. */
   close(): void {
     this.closed = true;
     if (this.pool) {
@@ -545,7 +567,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const startP = a.alloc(M * 4);
     const hidP = hidden ? a.alloc(batch * this.N * 8) : 0;
     const hiddP = hidden ? a.alloc(M * batch * this.N * 8) : 0;
-    const th = this.passThreads(batch, 16);
+    const th = this.passThreads(batch, 4);
     const jobs = a.alloc(th * JOB_BYTES);
     const scrBytes = this.ex.scratchBytes(this.net, M);
     const scr = a.alloc(th * scrBytes);
@@ -753,7 +775,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     if (this.closed) throw new Error('the kernel is closed');
     if (batch === 0) return;
     if (this.pool && threads > 1) {
-      this.pool.dispatch(op, this.net, jobs, JOB_BYTES);
+      this.pool.dispatch(op, this.net, jobs, JOB_BYTES, this.poolMem);
       let err: unknown = null;
       const t0 = performance.timeOrigin + performance.now();
       try {

@@ -1,12 +1,14 @@
 /**
  * Entry point of a kernel worker thread (node:worker_threads or a module Web Worker): instantiate the shared
- * WebAssembly module on the shared memory and serve sample ranges (see parallel-kernel.ts).
+ * WebAssembly module on each shared memory of the pool and serve sample ranges (see parallel-kernel.ts).
  */
 import { type KernelExports, type WorkerInit, workerLoop } from './parallel-kernel.js';
 
 function serve(init: WorkerInit): void {
-  const inst = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  workerLoop(inst.exports as unknown as KernelExports, init.memory, init.index);
+  const exports = (init.memories ?? [init.memory]).map(
+    (memory) => new WebAssembly.Instance(init.module, { env: { memory } }).exports as unknown as KernelExports,
+  );
+  workerLoop(exports, init.memory, init.index);
 }
 
 const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;

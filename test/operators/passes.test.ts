@@ -228,3 +228,32 @@ test('the wasm engine (kernels and contraction) gives the same loss, gradient an
     assert.deepEqual(o1, o2);
   }
 });
+
+test('threads: the sub-networks share one worker pool; results bit-identical to one thread (jvp per sample, gradient below the split size)', async () => {
+  const { OperatorNet, OperatorRegression } = await import('../../src/networks/deeponet.js');
+  for (const c of CASES) {
+    const ref = makeOp(c, { surrogate: gaussian(0.4) }, { seed: 21, scale: 2 });
+    const rng = new Rng(5);
+    // Larger sample sets than makeOp's, so that every sub-network's tangent pass splits across the threads.
+    const counts = ref.net.kernels.map((_, f) => (f === 0 ? 12 : 10 + 2 * f));
+    const inputs = ref.net.kernels.map((k, f) => randn(counts[f]! * k.dIn, rng));
+    const target = randn(counts.reduce((a, b) => a * b, 1), rng);
+    const one = new OperatorRegression(ref.net, { surrogate: gaussian(0.4) }).setInputs(inputs, counts, target);
+    const wnet = new OperatorNet(ref.net.cfg, { backend: 'wasm', threads: 2 });
+    const two = new OperatorRegression(wnet, { surrogate: gaussian(0.4) }).setInputs(inputs, counts, target);
+    const P = one.nParams;
+    const V = randn(3 * P, rng);
+    const o1 = new Float64Array(3);
+    const o2 = new Float64Array(3);
+    assert.equal(two.lossAndJvp(ref.params, V, 3, o2), one.lossAndJvp(ref.params, V, 3, o1));
+    assert.deepEqual(o2, o1);
+    // Every sub-network's last pass ran on both threads, through the one pool.
+    for (const k of wnet.kernels) assert.equal((k as unknown as { lastPassTimes(): unknown[] }).lastPassTimes().length, 2, `${c.kind}: pass on 2 threads`);
+    const g1 = new Float64Array(P);
+    const g2 = new Float64Array(P);
+    assert.equal(two.lossAndGrad(ref.params, g2), one.lossAndGrad(ref.params, g1));
+    assert.deepEqual(g2, g1);
+    wnet.kernels.forEach((k) => k.close?.());
+    assert.throws(() => two.lossAndJvp(ref.params, V, 3, o2), /closed/);
+  }
+});
