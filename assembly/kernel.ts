@@ -143,6 +143,12 @@ const R_GS = 9;
 const R_V = 10;
 const R_DZ = 11;
 const R_END = 12;
+/**
+ * Samples whose first-layer current tangents dB + dW x (+ W dx) the tangent pass computes together, channel
+ * by channel: each channel's dW (dIn × width) is then read once per chunk instead of once per sample (with
+ * many channels, all of them do not fit in cache).
+ */
+const CHUNK = 8;
 
 function scratchOffset(net: usize, M: i32, region: i32): usize {
   const T = <usize>li(net, D_T);
@@ -165,7 +171,7 @@ function scratchOffset(net: usize, M: i32, region: i32): usize {
   if (region == R_DC) return o;
   o += MB * NpB;
   if (region == R_DZ0) return o;
-  o += MB * NpB;
+  o += MB * <usize>CHUNK * NpB;
   if (region == R_A) return o;
   o += TNpB;
   if (region == R_GS) return o;
@@ -954,7 +960,7 @@ export function forward(net: usize, job: usize): void {
  * registers over t. CONST: dZ is the same every step (layer 0: dZ₁ at DZ), else rows of DZ.
  */
 // @ts-ignore: decorator
-@inline function recurrenceTile(V: i32, CONST: bool, T: i32, j0: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+@inline function recurrenceTile(V: i32, CONST: bool, STORE: bool, ONE: bool, T: i32, j0: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
   const jb = <usize>j0 << 3;
   let d0 = ZERO;
   let d1 = ZERO;
@@ -992,23 +998,25 @@ export function forward(net: usize, job: usize): void {
     }
     const gr = gj + row;
     const sr = sj + row;
-    d0 = f64x2.add(f64x2.mul(leakV, d0), z0);
+    d0 = ONE ? f64x2.add(d0, z0) : f64x2.add(f64x2.mul(leakV, d0), z0);
     const s0 = f64x2.mul(v128.load(gr, 0), d0);
-    v128.store(sr, s0, 0);
+    if (STORE) v128.store(sr, s0, 0);
     c0 = f64x2.add(c0, s0);
     if (V > 1) {
-      d1 = f64x2.add(f64x2.mul(leakV, d1), z1);
+      d1 = ONE ? f64x2.add(d1, z1) : f64x2.add(f64x2.mul(leakV, d1), z1);
       const s1 = f64x2.mul(v128.load(gr, 16), d1);
-      v128.store(sr, s1, 16);
+      if (STORE) v128.store(sr, s1, 16);
       c1 = f64x2.add(c1, s1);
     }
     if (V > 2) {
-      d2 = f64x2.add(f64x2.mul(leakV, d2), z2);
-      d3 = f64x2.add(f64x2.mul(leakV, d3), z3);
+      d2 = ONE ? f64x2.add(d2, z2) : f64x2.add(f64x2.mul(leakV, d2), z2);
+      d3 = ONE ? f64x2.add(d3, z3) : f64x2.add(f64x2.mul(leakV, d3), z3);
       const s2 = f64x2.mul(v128.load(gr, 32), d2);
       const s3 = f64x2.mul(v128.load(gr, 48), d3);
-      v128.store(sr, s2, 32);
-      v128.store(sr, s3, 48);
+      if (STORE) {
+        v128.store(sr, s2, 32);
+        v128.store(sr, s3, 48);
+      }
       c2 = f64x2.add(c2, s2);
       c3 = f64x2.add(c3, s3);
     }
@@ -1059,14 +1067,30 @@ export function forward(net: usize, job: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function recurrence(CONST: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+@inline function recurrenceOf(CONST: bool, STORE: bool, ONE: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
   let j = 0;
-  for (; j + 8 <= np; j += 8) recurrenceTile(4, CONST, T, j, DZ, rowNpB, G, DS, DC, leakV);
+  for (; j + 8 <= np; j += 8) recurrenceTile(4, CONST, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
   if (j + 4 <= np) {
-    recurrenceTile(2, CONST, T, j, DZ, rowNpB, G, DS, DC, leakV);
+    recurrenceTile(2, CONST, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
     j += 4;
   }
-  if (j < np) recurrenceTile(1, CONST, T, j, DZ, rowNpB, G, DS, DC, leakV);
+  if (j < np) recurrenceTile(1, CONST, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
+}
+
+/**
+ * The tangent recurrence of one layer and channel, in a variant specialised for whether dS must be stored
+ * (not for the last layer: only the layer above reads it) and whether λ = 1 (IF: λ·dU = dU exactly, so the
+ * multiply is skipped with the same bits).
+ */
+// @ts-ignore: decorator
+@inline function recurrence(CONST: bool, store: bool, one: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+  if (store) {
+    if (one) recurrenceOf(CONST, true, true, T, np, DZ, rowNpB, G, DS, DC, leakV);
+    else recurrenceOf(CONST, true, false, T, np, DZ, rowNpB, G, DS, DC, leakV);
+  } else {
+    if (one) recurrenceOf(CONST, false, true, T, np, DZ, rowNpB, G, DS, DC, leakV);
+    else recurrenceOf(CONST, false, false, T, np, DZ, rowNpB, G, DS, DC, leakV);
+  }
 }
 
 /**
@@ -1079,12 +1103,15 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
   const np = li(ly, L_NP);
   const rowNpB = <usize>li(net, D_NP) << 3;
   const offB = <usize>li(ly, L_OFF) << 3;
-  const leakV = f64x2.splat(load<f64>(net + D_LEAK));
+  const leak = load<f64>(net + D_LEAK);
+  const leakV = f64x2.splat(leak);
+  const store = l < li(net, D_L) - 1;
+  const one = leak == 1.0;
   const Gl = G + offB;
   const DSl = DS + offB;
   const DCl = DC + offB;
   if (l == 0) {
-    recurrence(true, T, np, dsrc, rowNpB, Gl, DSl, DCl, leakV);
+    recurrence(true, store, one, T, np, dsrc, rowNpB, Gl, DSl, DCl, leakV);
     return;
   }
   const lb = layer(net, l - 1);
@@ -1111,7 +1138,7 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
       for (let jb: usize = 0; jb < npB; jb += 16) nz = v128.or(nz, i64x2.eq(v128.load(dsrc + jb), NEGZERO));
       if (!v128.any_true(nz)) {
         denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
-        recurrence(false, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
+        recurrence(false, store, one, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
         return;
       }
     }
@@ -1127,7 +1154,7 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
     if (zero) denseTangent(true, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
     else denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
   }
-  recurrence(false, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
+  recurrence(false, store, one, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
 }
 
 /** Prepare the tangent inputs shared by all threads: dwt [M][wtSize] (transposed, padded) and dB [M][Np]. */
@@ -1180,6 +1207,84 @@ export function prepareTangents(net: usize, job: usize): void {
   }
 }
 
+/**
+ * First-layer current tangents of samples [s0, s1) (at most CHUNK): dz[m][s − s0] = dB_m + Σ_i dW_m[i]·x_s[i]
+ * (+ Σ_i W[i]·dx_{m,s}[i]) for every channel m that perturbs layer 0, each sum over i in order (the
+ * reference's), vectorised across the neurons; rows of np0 values at DZ0 + ((m·CHUNK + s − s0)·np0)·8.
+ */
+function inputTangents(net: usize, job: usize, s0: i32, s1: i32, DZ0: usize): void {
+  const dIn = li(net, D_DIN);
+  const Np = li(net, D_NP);
+  const wtSize = li(net, D_WTSIZE);
+  const wtBase = lp(net, D_WT);
+  const x = lp(job, J_X);
+  const batch = li(job, J_BATCH);
+  const M = li(job, J_M);
+  const dwtBase = lp(job, J_DWT);
+  const dBBase = lp(job, J_DB);
+  const dx = lp(job, J_DX);
+  const start = lp(job, J_START);
+  const np0 = li(layer(net, 0), L_NP);
+  const rowB0 = <usize>np0 << 3;
+  for (let m = 0; m < M; m++) {
+    if (load<i32>(start + (<usize>m << 2)) > 0) continue;
+    const dB = dBBase + (<usize>(m * Np) << 3);
+    const dwt = dwtBase + (<usize>(m * wtSize) << 3);
+    let j = 0;
+    for (; j + 8 <= np0; j += 8) {
+      const jb = <usize>j << 3;
+      const b0v = v128.load(dB + jb);
+      const b1v = v128.load(dB + jb, 16);
+      const b2v = v128.load(dB + jb, 32);
+      const b3v = v128.load(dB + jb, 48);
+      for (let s = s0; s < s1; s++) {
+        const xs = x + (<usize>(s * dIn) << 3);
+        let a0 = b0v;
+        let a1 = b1v;
+        let a2 = b2v;
+        let a3 = b3v;
+        for (let i = 0; i < dIn; i++) {
+          const xi = v128.load64_splat(xs + (<usize>i << 3));
+          const w = dwt + <usize>i * rowB0 + jb;
+          a0 = f64x2.add(a0, f64x2.mul(v128.load(w), xi));
+          a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), xi));
+          a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), xi));
+          a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), xi));
+        }
+        if (dx != 0) {
+          const dxs = dx + (<usize>((m * batch + s) * dIn) << 3);
+          for (let i = 0; i < dIn; i++) {
+            const di = v128.load64_splat(dxs + (<usize>i << 3));
+            const w = wtBase + <usize>i * rowB0 + jb;
+            a0 = f64x2.add(a0, f64x2.mul(v128.load(w), di));
+            a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), di));
+            a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), di));
+            a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), di));
+          }
+        }
+        const dz = DZ0 + (<usize>((m * CHUNK + s - s0) * np0) << 3) + jb;
+        v128.store(dz, a0);
+        v128.store(dz, a1, 16);
+        v128.store(dz, a2, 32);
+        v128.store(dz, a3, 48);
+      }
+    }
+    for (; j < np0; j += 2) {
+      const jb = <usize>j << 3;
+      for (let s = s0; s < s1; s++) {
+        const xs = x + (<usize>(s * dIn) << 3);
+        let acc = v128.load(dB + jb);
+        for (let i = 0; i < dIn; i++) acc = f64x2.add(acc, f64x2.mul(v128.load(dwt + <usize>i * rowB0 + jb), v128.load64_splat(xs + (<usize>i << 3))));
+        if (dx != 0) {
+          const dxs = dx + (<usize>((m * batch + s) * dIn) << 3);
+          for (let i = 0; i < dIn; i++) acc = f64x2.add(acc, f64x2.mul(v128.load(wtBase + <usize>i * rowB0 + jb), v128.load64_splat(dxs + (<usize>i << 3))));
+        }
+        v128.store(DZ0 + (<usize>((m * CHUNK + s - s0) * np0) << 3) + jb, acc);
+      }
+    }
+  }
+}
+
 /** Samples [b0, b1) of the forward mode pass along M channels (see MlpKernel.jvp). */
 export function jvp(net: usize, job: usize): void {
   const L = li(net, D_L);
@@ -1218,39 +1323,21 @@ export function jvp(net: usize, job: usize): void {
   const ly0 = layer(net, 0);
   const np0 = li(ly0, L_NP);
   const rowB0 = <usize>np0 << 3;
+  const b0 = li(job, J_B0);
   const b1 = li(job, J_B1);
-  for (let b = li(job, J_B0); b < b1; b++) {
+  for (let b = b0; b < b1; b++) {
     const xb = x + (<usize>(b * dIn) << 3);
     primalSample(net, xb, sZ0, sMask, sPre, sC);
     sampleSlopes(net, sPre, sG, TNp, b);
     memory.fill(sDC, 0, <usize>M * NpB);
-    // Tangent of the constant current: dB + dW x (+ W dx).
-    for (let m = 0; m < M; m++) {
-      if (load<i32>(start + (<usize>m << 2)) > 0) continue;
-      const dB = dBBase + <usize>m * NpB;
-      const dwt = dwtBase + (<usize>(m * wtSize) << 3);
-      const dz = sDZ0 + <usize>m * NpB;
-      const dxb = dx != 0 ? dx + (<usize>((m * batch + b) * dIn) << 3) : 0;
-      for (let j = 0; j < np0; j += 2) {
-        const jb = <usize>j << 3;
-        let acc = v128.load(dB + jb);
-        for (let i = 0; i < dIn; i++) {
-          acc = f64x2.add(acc, f64x2.mul(v128.load(dwt + <usize>i * rowB0 + jb), v128.load64_splat(xb + (<usize>i << 3))));
-        }
-        if (dxb != 0) {
-          for (let i = 0; i < dIn; i++) {
-            acc = f64x2.add(acc, f64x2.mul(v128.load(wtBase + <usize>i * rowB0 + jb), v128.load64_splat(dxb + (<usize>i << 3))));
-          }
-        }
-        v128.store(dz + jb, acc);
-      }
-    }
+    const c = (b - b0) % CHUNK;
+    if (c == 0) inputTangents(net, job, b, min(b + CHUNK, b1), sDZ0);
     for (let l = 0; l < L; l++) {
       const offB = <usize>li(layer(net, l), L_OFF) << 3;
       for (let m = 0; m < M; m++) {
         const st = load<i32>(start + (<usize>m << 2));
         if (st > l) continue;
-        const dsrc = l == 0 ? sDZ0 + <usize>m * NpB : dBBase + <usize>m * NpB + offB;
+        const dsrc = l == 0 ? sDZ0 + (<usize>((m * CHUNK + c) * np0) << 3) : dBBase + <usize>m * NpB + offB;
         tangentLayer(net, l, dsrc, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, sDZ);
       }
     }
