@@ -1094,8 +1094,8 @@ export function forward(net: usize, job: usize): void {
 }
 
 /**
- * One channel's tangent of layer l for all T steps: dsrc is dZ₁ (layer 0) or the channel's padded dB of the
- * layer; `dense` when the channel starts below l (adds W dS_{l−1}). DZ is a [T][Np] work area.
+ * One channel's tangent of layer l ≥ 1 for all T steps (layer 0: firstLayerTangent): dsrc is the channel's
+ * padded dB of the layer; `dense` when the channel starts below l (adds W dS_{l−1}). DZ is a [T][Np] work area.
  */
 function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool, mask: usize, G: usize, DS: usize, DC: usize, DZ: usize): void {
   const ly = layer(net, l);
@@ -1110,10 +1110,6 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
   const Gl = G + offB;
   const DSl = DS + offB;
   const DCl = DC + offB;
-  if (l == 0) {
-    recurrence(true, store, one, T, np, dsrc, rowNpB, Gl, DSl, DCl, leakV);
-    return;
-  }
   const lb = layer(net, l - 1);
   const inNW = li(lb, L_NW);
   const inMask = mask + (<usize>li(lb, L_MW) << 3);
@@ -1203,6 +1199,51 @@ export function prepareTangents(net: usize, job: usize): void {
       const bsrc = pm + (<usize>li(ly, L_BOFF) << 3);
       const bdst = dB + (<usize>(m * Np + li(ly, L_OFF)) << 3);
       for (let o = 0; o < n; o++) store<f64>(bdst + (<usize>o << 3), load<f64>(bsrc + (<usize>o << 3)));
+    }
+  }
+}
+
+/**
+ * Layer 0's slopes scaled for the closed-form tangent (MlpKernel.jvp): ĝ_t = a_t g_t in place (a_0 = 1,
+ * a_t = λ a_{t−1} + 1), and W[j] = Σ_t ĝ_t[j] (from 0, t in order), vectorised across the neurons.
+ */
+function scaleFirstSlopes(net: usize, G: usize, W: usize): void {
+  const T = li(net, D_T);
+  const np0 = li(layer(net, 0), L_NP);
+  const rowNpB = <usize>li(net, D_NP) << 3;
+  const leak = load<f64>(net + D_LEAK);
+  for (let j = 0; j < np0; j += 2) {
+    const jb = <usize>j << 3;
+    let w = ZERO;
+    let a: f64 = 0;
+    for (let t = 0; t < T; t++) {
+      a = leak * a + 1.0;
+      const p = G + <usize>t * rowNpB + jb;
+      const gh = f64x2.mul(f64x2.splat(a), v128.load(p));
+      v128.store(p, gh);
+      w = f64x2.add(w, gh);
+    }
+    v128.store(W + jb, w);
+  }
+}
+
+/**
+ * One channel's layer-0 tangent in closed form: DC = dz ⊙ W, and (when a layer above reads it) DS_t = ĝ_t ⊙ dz
+ * for every step; dz: the channel's constant current tangent [np0].
+ */
+function firstLayerTangent(net: usize, dz: usize, G: usize, W: usize, DS: usize, DC: usize, store: bool): void {
+  const T = li(net, D_T);
+  const np0 = li(layer(net, 0), L_NP);
+  const rowNpB = <usize>li(net, D_NP) << 3;
+  for (let j = 0; j < np0; j += 2) {
+    const jb = <usize>j << 3;
+    const d = v128.load(dz + jb);
+    v128.store(DC + jb, f64x2.mul(d, v128.load(W + jb)));
+    if (store) {
+      for (let t = 0; t < T; t++) {
+        const row = <usize>t * rowNpB + jb;
+        v128.store(DS + row, f64x2.mul(v128.load(G + row), d));
+      }
     }
   }
 }
@@ -1317,6 +1358,7 @@ export function jvp(net: usize, job: usize): void {
   const sDC = scr + scratchOffset(net, M, R_DC);
   const sDZ0 = scr + scratchOffset(net, M, R_DZ0);
   const sDZ = scr + scratchOffset(net, M, R_DZ);
+  const sW0 = scr + scratchOffset(net, M, R_V); // Σ_t ĝ_t of layer 0 (the adjoint's region, unused here)
   const NpB = <usize>Np << 3;
   const TNp = T * Np;
   const TNpB = <usize>TNp << 3;
@@ -1329,6 +1371,7 @@ export function jvp(net: usize, job: usize): void {
     const xb = x + (<usize>(b * dIn) << 3);
     primalSample(net, xb, sZ0, sMask, sPre, sC);
     sampleSlopes(net, sPre, sG, TNp, b);
+    scaleFirstSlopes(net, sG, sW0);
     memory.fill(sDC, 0, <usize>M * NpB);
     const c = (b - b0) % CHUNK;
     if (c == 0) inputTangents(net, job, b, min(b + CHUNK, b1), sDZ0);
@@ -1337,8 +1380,11 @@ export function jvp(net: usize, job: usize): void {
       for (let m = 0; m < M; m++) {
         const st = load<i32>(start + (<usize>m << 2));
         if (st > l) continue;
-        const dsrc = l == 0 ? sDZ0 + (<usize>((m * CHUNK + c) * np0) << 3) : dBBase + <usize>m * NpB + offB;
-        tangentLayer(net, l, dsrc, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, sDZ);
+        if (l == 0) {
+          firstLayerTangent(net, sDZ0 + (<usize>((m * CHUNK + c) * np0) << 3), sG, sW0, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, L > 1);
+          continue;
+        }
+        tangentLayer(net, l, dBBase + <usize>m * NpB + offB, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, sDZ);
       }
     }
     readout(net, sC, y + (<usize>(b * dOut) << 3));

@@ -307,6 +307,14 @@ export class MlpKernel {
     const n0 = this.width[0]!;
     const b0 = this.bOff[0]!;
     const w0 = this.wOff[0]!;
+    // Layer 0's current tangent dz is constant in time and the reset carries no gradient, so its potential
+    // tangent is dU_t = a_t dz with a_t = λ a_{t−1} + 1 (a_0 = 1): with ĝ_t = a_t g_t (g: surrogate slopes),
+    // dS_t = ĝ_t dz and its count Σ_t dS_t = (Σ_t ĝ_t) dz. Per channel that is one product per neuron (and T
+    // for dS when a layer above needs it) instead of a recurrence over T; ĝ and Σ_t ĝ_t are per sample.
+    const aT = new Float64Array(T);
+    for (let t = 0, a = 0; t < T; t++) aT[t] = a = leak * a + 1;
+    const gh0 = new Float64Array(n0);
+    const wsum0 = new Float64Array(n0);
     for (let b = 0; b < batch; b++) {
       const xo = b * dIn;
       this.inputCurrent(x, b, z);
@@ -330,6 +338,7 @@ export class MlpKernel {
       du.fill(0);
       ds.fill(0);
       dcnt.fill(0);
+      wsum0.fill(0);
       for (let t = 0; t < T; t++) {
         for (let l = 0; l < L; l++) {
           const n = this.width[l]!;
@@ -375,6 +384,22 @@ export class MlpKernel {
             const idx = noiseBase + j;
             g[j] = signed ? sur.d(uPre - th, 2 * idx) + sur.d(-uPre - th, 2 * idx + 1) : sur.d(uPre - th, idx);
           }
+          if (l === 0) {
+            const at = aT[t]!;
+            for (let j = 0; j < n0; j++) {
+              const gh = at * g[j]!;
+              gh0[j] = gh;
+              wsum0[j] += gh;
+            }
+            if (L > 1) {
+              for (let m = 0; m < M; m++) {
+                if (start[m]! > 0) continue;
+                const mo = m * N;
+                for (let j = 0; j < n0; j++) ds[mo + j] = gh0[j]! * dz[mo + j]!;
+              }
+            }
+            continue;
+          }
           for (let m = 0; m < M; m++) {
             if (start[m]! > l) continue;
             const mo = m * N;
@@ -387,6 +412,11 @@ export class MlpKernel {
             }
           }
         }
+      }
+      for (let m = 0; m < M; m++) {
+        if (start[m]! > 0) continue;
+        const mo = m * N;
+        for (let j = 0; j < n0; j++) dcnt[mo + j] = dz[mo + j]! * wsum0[j]!;
       }
       this.readout(cnt, y, b);
       if (hidden) {
