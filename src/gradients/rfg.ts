@@ -62,11 +62,16 @@ export class RfgEstimator {
     }
     const loss = obj.lossAndJvp(params, V, M, this.dirDeriv, this.group);
     grad.fill(0);
+    const ranges = obj.layerRanges;
     for (let m = 0; m < M; m++) {
       const d = this.dirDeriv[m]! / K;
       if (d === 0) continue;
       const off = m * P;
-      for (let i = 0; i < P; i++) grad[i] += d * V[off + i]!;
+      // A layer-wise direction is zero outside its layer: those terms (±0) would leave grad unchanged, bits
+      // included (grad starts at +0, and x + ±0 = x, +0 + −0 = +0).
+      const g = this.group[m]!;
+      const [a, b] = g >= 0 ? ranges[g]! : [0, P];
+      for (let i = a; i < b; i++) grad[i] += d * V[off + i]!;
     }
     return { loss, grad };
   }
