@@ -1893,3 +1893,4 @@ export function steinScalar(x: f64, index: f64, key: u32, sigma: f64, samples: i
 }
 
 export { adjointLast, adjointPrefixRows, contractRows, prefixAdjoint, prefixProduct, transposeRows } from './contract';
+export { axpyRange, rademacherFill } from './vecops';

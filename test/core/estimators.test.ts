@@ -160,3 +160,24 @@ test('weight perturbation converges to the true finite-difference gradient of a 
   }
   assert.ok(cosine(mean, bp) > 0.99, `cosine ${cosine(mean, bp)}`);
 });
+
+test('RFG directions and accumulation in WebAssembly give the plain loops\' bits, and leave the generator in the same state', () => {
+  const { obj, params } = problem(7, 9);
+  for (const perturbation of ['global', 'layer'] as const) {
+    for (const directions of [1, 3, 40]) {
+      const fast = new RfgEstimator({ perturbation, directions, distribution: 'rademacher' });
+      const plain = new RfgEstimator({ perturbation, directions, distribution: 'rademacher', plain: true });
+      const r1 = new Rng(31);
+      const r2 = new Rng(31);
+      for (let step = 0; step < 3; step++) {
+        const a = fast.estimate(obj, params, r1);
+        const b = plain.estimate(obj, params, r2);
+        assert.equal(a.loss, b.loss);
+        assert.deepEqual(a.grad, b.grad, `${perturbation} K=${directions} step ${step}`);
+        assert.ok(a.grad.some((v) => v !== 0));
+      }
+      assert.deepEqual(r1.getState(), r2.getState());
+      assert.equal(r1.nextU32(), r2.nextU32());
+    }
+  }
+});
