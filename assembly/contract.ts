@@ -52,12 +52,12 @@ export function prefixProduct(prev: usize, rows: i32, Fk: usize, nk: i32, r: i32
   }
 }
 
-/** out[p·nL + i] = c + Σ_q pre[p·r + q] · FT[q·nL + i], q = 0 … r−1 in order. */
-export function contractRows(pre: usize, R: i32, r: i32, FT: usize, nL: i32, c: f64, out: usize): void {
+/** out[p·nL + i] = c + Σ_q pre[p·r + q] · FT[q·nL + i], q = 0 … r−1 in order, for the rows p in [p0, p1). */
+export function contractRows(pre: usize, R: i32, r: i32, FT: usize, nL: i32, c: f64, out: usize, p0: i32, p1: i32): void {
   const C = f64x2.splat(c);
   const n8 = nL & ~7;
   const n2 = nL & ~1;
-  for (let p = 0; p < R; p++) {
+  for (let p = p0; p < p1; p++) {
     const o = p * nL;
     const pr = p * r;
     let i = 0;
@@ -92,11 +92,11 @@ export function contractRows(pre: usize, R: i32, r: i32, FT: usize, nL: i32, c: 
   }
 }
 
-/** GT[q·nL + i] += Σ_p pre[p·r + q] · gy[p·nL + i], p = 0 … R−1 in order (the last factor's adjoint, transposed). */
-export function adjointLast(pre: usize, R: i32, r: i32, gy: usize, nL: i32, GT: usize): void {
+/** GT[q·nL + i] += Σ_p pre[p·r + q] · gy[p·nL + i], p = 0 … R−1 in order (the last factor's adjoint, transposed), q in [q0, q1). */
+export function adjointLast(pre: usize, R: i32, r: i32, gy: usize, nL: i32, GT: usize, q0: i32, q1: i32): void {
   const n8 = nL & ~7;
   const n2 = nL & ~1;
-  for (let q = 0; q < r; q++) {
+  for (let q = q0; q < q1; q++) {
     const g = q * nL;
     let i = 0;
     for (; i < n8; i += 8) {
@@ -130,11 +130,11 @@ export function adjointLast(pre: usize, R: i32, r: i32, gy: usize, nL: i32, GT: 
   }
 }
 
-/** S[p·r + q] = Σ_i gy[p·nL + i] · F[i·r + q], i = 0 … nL−1 in order from 0 (∂L/∂pre). */
-export function adjointPrefixRows(F: usize, nL: i32, r: i32, R: i32, gy: usize, S: usize): void {
+/** S[p·r + q] = Σ_i gy[p·nL + i] · F[i·r + q], i = 0 … nL−1 in order from 0 (∂L/∂pre), for the rows p in [p0, p1). */
+export function adjointPrefixRows(F: usize, nL: i32, r: i32, R: i32, gy: usize, S: usize, p0: i32, p1: i32): void {
   const r8 = r & ~7;
   const r2 = r & ~1;
-  for (let p = 0; p < R; p++) {
+  for (let p = p0; p < p1; p++) {
     const o = p * nL;
     const so = p * r;
     let q = 0;
@@ -191,4 +191,28 @@ export function prefixAdjoint(S: usize, prev: usize, rows: i32, Fk: usize, nk: i
       }
     }
   }
+}
+
+/** Job records of a contraction split across threads (src/networks/wasm-contraction.ts writes them). */
+export const CJ_FN: usize = 0; // 1 contractRows, 2 adjointLast, 3 adjointPrefixRows
+export const CJ_ARGS: usize = 4; // six i32 arguments, in the function's order (pointers and sizes)
+export const CJ_C: usize = 32; // f64 (contractRows' c)
+export const CJ_LO: usize = 40; // this thread's range of the split dimension
+export const CJ_HI: usize = 44;
+
+/** One thread's share of a contraction step: the function on its range (rows p, or latent columns q). */
+export function contractJob(job: usize): void {
+  const fn = load<i32>(job + CJ_FN);
+  const a = job + CJ_ARGS;
+  const lo = load<i32>(job + CJ_LO);
+  const hi = load<i32>(job + CJ_HI);
+  const a0 = load<i32>(a);
+  const a1 = load<i32>(a, 4);
+  const a2 = load<i32>(a, 8);
+  const a3 = load<i32>(a, 12);
+  const a4 = load<i32>(a, 16);
+  const a5 = load<i32>(a, 20);
+  if (fn == 1) contractRows(<usize>a0, a1, a2, <usize>a3, a4, load<f64>(job + CJ_C), <usize>a5, lo, hi);
+  else if (fn == 2) adjointLast(<usize>a0, a1, a2, <usize>a3, a4, <usize>a5, lo, hi);
+  else if (fn == 3) adjointPrefixRows(<usize>a0, a1, a2, a3, <usize>a4, <usize>a5, lo, hi);
 }

@@ -1892,5 +1892,5 @@ export function steinScalar(x: f64, index: f64, key: u32, sigma: f64, samples: i
   return steinD(x, <i64>index, key, sigma, samples, anti != 0, inv);
 }
 
-export { adjointLast, adjointPrefixRows, contractRows, prefixAdjoint, prefixProduct, transposeRows } from './contract';
+export { adjointLast, adjointPrefixRows, contractJob, contractRows, prefixAdjoint, prefixProduct, transposeRows } from './contract';
 export { axpyRange, rademacherFill } from './vecops';

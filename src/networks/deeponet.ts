@@ -99,9 +99,11 @@ export class OperatorNet {
     if (!Number.isInteger(r) || r < 1) throw new Error(`latent size must be a positive integer, got ${r}`);
     if (cfg.factors.length < 2) throw new Error('an operator net needs a branch and at least one trunk');
     this.r = r;
-    this.contraction = engine.backend === 'wasm' ? new WasmContraction() : tsContraction;
-    // With threads, one pool of workers serves every sub-network (they run one after another within a step).
+    // With threads, one pool of workers serves every sub-network and the combination (they run one after
+    // another within a step).
     const pooled = engine.backend === 'wasm' && (engine.threads ?? 1) > 1;
+    const wc = engine.backend === 'wasm' ? new WasmContraction(pooled) : null;
+    this.contraction = wc ?? tsContraction;
     const shapes: Array<[string, number[]]> = [];
     this.kernels = [];
     this.pOff = [];
@@ -115,8 +117,9 @@ export class OperatorNet {
     }
     if (pooled) {
       const wk = this.kernels as WasmMlpKernel[];
-      const pool = new WasmThreadPool(wasmModule(true), wk.map((k) => k.sharedMemory), engine.threads!);
+      const pool = new WasmThreadPool(wasmModule(true), [...wk.map((k) => k.sharedMemory), wc!.sharedMemory], engine.threads!);
       wk.forEach((k, i) => k.attachPool(pool, i));
+      wc!.attachPool(pool, wk.length);
     }
     shapes.push(['bias0', [1]]);
     this.heads = [];

@@ -29,11 +29,14 @@ export interface KernelExports {
   expScalar(x: number): number;
   detMathArray(src: number, dst: number, n: number, which: number): void;
   steinScalar(x: number, index: number, key: number, sigma: number, samples: number, anti: number, inv: number): number;
+  contractJob(job: number): void;
 }
 
 export const OP_FORWARD = 1;
 export const OP_JVP = 2;
 export const OP_VJP = 3;
+/** A share of the operator nets' combination (wasm-contraction.ts): `job` is the thread's record. */
+export const OP_CONTRACT = 4;
 export const OP_QUIT = 9;
 
 /** Int32 control words at byte 0 of the shared memory (the kernel keeps the first 256 bytes free for them). */
@@ -63,7 +66,8 @@ export function runJob(ex: KernelExports, op: number, net: number, job: number, 
     ex.startVjp(net, job, thread === 0 ? 1 : 0);
     ex.vjp(net, job);
     ex.finishVjp(net, job);
-  } else throw new Error(`unknown kernel op ${op}`);
+  } else if (op === OP_CONTRACT) ex.contractJob(job);
+  else throw new Error(`unknown kernel op ${op}`);
 }
 
 /** Iterations of polling before the calling thread sleeps in Atomics.wait while it waits for the workers. */

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { contract, contractAdjoint, contractDot, tsContraction } from '../../src/networks/contraction.js';
 import { WasmContraction } from '../../src/networks/wasm-contraction.js';
+import { WasmThreadPool } from '../../src/networks/parallel-kernel.js';
+import { wasmModule } from '../../src/networks/wasm-kernel.js';
 import { gaussian, sigmoid, stein, type Surrogate } from '../../src/neurons/surrogates.js';
 import { Rng } from '../../src/util/rng.js';
 import { CASES, dot, makeOp, randn, relErr } from './helpers.js';
@@ -81,6 +83,24 @@ test('the wasm contraction gives the reference contraction bit for bit (K = 1 â€
     G1.forEach((g, k) => assert.ok(same(g, G2[k]!), `adjoint factor ${k} ${what}`));
     assert.ok(Object.is(tsContraction.contractDot(F, n, r, gy), w.contractDot(F, n, r, gy)), `contractDot ${what}`);
   }
+  // Split across two threads (a pool over the contraction's shared memory): still the same bits.
+  const ws = new WasmContraction(true);
+  const pool = new WasmThreadPool(wasmModule(true), [ws.sharedMemory], 2);
+  ws.attachPool(pool, 0);
+  for (const [n, r] of [shapes[1]!, shapes[3]!, shapes[2]!]) {
+    const F = n.map((m) => randn(m * r, rng));
+    const size = n.reduce((a, b) => a * b, 1);
+    const gy = randn(size, rng);
+    const what = `split ${JSON.stringify(n)} r=${r}`;
+    assert.ok(same(tsContraction.contract(F, n, r, 0.5, new Float64Array(size)), ws.contract(F, n, r, 0.5, new Float64Array(size))), `contract ${what}`);
+    const G1 = F.map((f) => new Float64Array(f.length));
+    const G2 = F.map((f) => new Float64Array(f.length));
+    tsContraction.contractAdjoint(F, n, r, gy, G1);
+    ws.contractAdjoint(F, n, r, gy, G2);
+    G1.forEach((g, k) => assert.ok(same(g, G2[k]!), `adjoint factor ${k} ${what}`));
+    assert.ok(Object.is(tsContraction.contractDot(F, n, r, gy), ws.contractDot(F, n, r, gy)), `contractDot ${what}`);
+  }
+  pool.close();
   // A wrong answer would be caught: perturb one factor entry and the outputs differ.
   const F = [randn(6, rng), randn(8, rng)];
   const y0 = w.contract(F, [3, 4], 2, 0, new Float64Array(12));
