@@ -101,6 +101,8 @@ const J_HIDD: usize = 88; // f64[M][batch][N] their tangents, or 0
 const J_GH: usize = 92; // f64[batch][N] ∂L/∂(time-averaged spikes), or 0
 const J_TC: usize = 96; // tape spike counts f64[batch][Np] (with J_TS)
 const J_DRWT: usize = 100; // f64[M][h][dOutP] readout weight tangents, transposed like D_RWT (linear readout)
+const J_CTR: usize = 104; // i32 chunk counter shared by the threads of a jvp (shared memory), or 0: own range
+const J_CSZ: usize = 108; // samples per chunk taken from J_CTR (1 … CHUNK)
 
 const ZERO = f64x2(0.0, 0.0);
 const ONE = f64x2(1.0, 1.0);
@@ -1328,26 +1330,8 @@ function inputTangents(net: usize, job: usize, s0: i32, s1: i32, DZ0: usize): vo
 
 /** Samples [b0, b1) of the forward mode pass along M channels (see MlpKernel.jvp). */
 export function jvp(net: usize, job: usize): void {
-  const L = li(net, D_L);
-  const T = li(net, D_T);
-  const dIn = li(net, D_DIN);
-  const dOut = li(net, D_DOUT);
-  const Np = li(net, D_NP);
-  const P = li(net, D_P);
-  const wtSize = li(net, D_WTSIZE);
-  const wtBase = lp(net, D_WT);
-  const x = lp(job, J_X);
-  const y = lp(job, J_Y);
-  const batch = li(job, J_BATCH);
   const M = li(job, J_M);
-  const dwtBase = lp(job, J_DWT);
-  const dBBase = lp(job, J_DB);
-  const dx = lp(job, J_DX);
-  const start = lp(job, J_START);
-  const dy = lp(job, J_DY);
-  const dP = lp(job, J_DP);
-  const hid = lp(job, J_HID);
-  const hidd = lp(job, J_HIDD);
+  const batch = li(job, J_BATCH);
   const scr = lp(job, J_SCR);
   const sMask = scr + scratchOffset(net, M, R_MASK);
   const sPre = scr + scratchOffset(net, M, R_PRE);
@@ -1359,22 +1343,60 @@ export function jvp(net: usize, job: usize): void {
   const sDZ0 = scr + scratchOffset(net, M, R_DZ0);
   const sDZ = scr + scratchOffset(net, M, R_DZ);
   const sW0 = scr + scratchOffset(net, M, R_V); // Σ_t ĝ_t of layer 0 (the adjoint's region, unused here)
+  const b1 = li(job, J_B1);
+  const ctr = lp(job, J_CTR);
+  // Chunks of CHUNK samples: this job's range in order, or (threads, J_CTR set) whichever chunk of J_CSZ is next,
+  // taken from a shared counter, so no thread idles while another still has samples. Every output is per sample (the
+  // Stein counter uses the global sample index), so the assignment does not change any result.
+  let next = li(job, J_B0);
+  for (;;) {
+    let cs = next;
+    let ce = 0;
+    if (ASC_FEATURE_THREADS && ctr != 0) {
+      const csz = li(job, J_CSZ);
+      cs = atomic.add<i32>(ctr, csz);
+      if (cs >= batch) break;
+      ce = min(cs + csz, batch);
+    } else {
+      if (cs >= b1) break;
+      ce = min(cs + CHUNK, b1);
+      next = ce;
+    }
+    inputTangents(net, job, cs, ce, sDZ0);
+    for (let b = cs; b < ce; b++) jvpSample(net, job, b, b - cs, sMask, sPre, sG, sC, sZ0, sDS, sDC, sDZ0, sDZ, sW0);
+  }
+}
+
+/** Sample b (index c in its chunk) of the tangent pass: primal, slopes, every channel's tangent, readouts. */
+function jvpSample(net: usize, job: usize, b: i32, c: i32, sMask: usize, sPre: usize, sG: usize, sC: usize, sZ0: usize, sDS: usize, sDC: usize, sDZ0: usize, sDZ: usize, sW0: usize): void {
+  const L = li(net, D_L);
+  const T = li(net, D_T);
+  const dIn = li(net, D_DIN);
+  const dOut = li(net, D_DOUT);
+  const Np = li(net, D_NP);
+  const P = li(net, D_P);
+  const wtSize = li(net, D_WTSIZE);
+  const x = lp(job, J_X);
+  const y = lp(job, J_Y);
+  const batch = li(job, J_BATCH);
+  const M = li(job, J_M);
+  const dwtBase = lp(job, J_DWT);
+  const dBBase = lp(job, J_DB);
+  const start = lp(job, J_START);
+  const dy = lp(job, J_DY);
+  const dP = lp(job, J_DP);
+  const hid = lp(job, J_HID);
+  const hidd = lp(job, J_HIDD);
   const NpB = <usize>Np << 3;
   const TNp = T * Np;
   const TNpB = <usize>TNp << 3;
-  const ly0 = layer(net, 0);
-  const np0 = li(ly0, L_NP);
-  const rowB0 = <usize>np0 << 3;
-  const b0 = li(job, J_B0);
-  const b1 = li(job, J_B1);
-  for (let b = b0; b < b1; b++) {
+  const np0 = li(layer(net, 0), L_NP);
+  {
     const xb = x + (<usize>(b * dIn) << 3);
     primalSample(net, xb, sZ0, sMask, sPre, sC);
     sampleSlopes(net, sPre, sG, TNp, b);
     scaleFirstSlopes(net, sG, sW0);
     memory.fill(sDC, 0, <usize>M * NpB);
-    const c = (b - b0) % CHUNK;
-    if (c == 0) inputTangents(net, job, b, min(b + CHUNK, b1), sDZ0);
     for (let l = 0; l < L; l++) {
       const offB = <usize>li(layer(net, l), L_OFF) << 3;
       for (let m = 0; m < M; m++) {

@@ -41,7 +41,7 @@ const LS = 64; // bytes per layer record
 const LW = { N: 0, NP: 1, NIN: 2, NINP: 3, OFF: 4, INOFF: 5, WT: 6, WP: 7, WOFF: 8, BOFF: 9, UOFF: 10, MW: 11, NW: 12 } as const; // i32 words
 const J = {
   B0: 0, B1: 1, BATCH: 2, X: 3, Y: 4, TS: 5, TG: 6, RATES: 7, SCR: 8, M: 9, DWT: 10, DB: 11, DX: 12, START: 13, DY: 14, DP: 15,
-  GY: 16, GRAD: 17, GWT: 18, GX: 19, GB: 20, HID: 21, HIDD: 22, GH: 23, TC: 24, DRWT: 25,
+  GY: 16, GRAD: 17, GWT: 18, GX: 19, GB: 20, HID: 21, HIDD: 22, GH: 23, TC: 24, DRWT: 25, CTR: 26, CSZ: 27,
 } as const; // i32 words
 const JOB_BYTES = 128;
 /** Bytes at the start of memory reserved for the thread pool's control words. */
@@ -569,6 +569,8 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const hiddP = hidden ? a.alloc(M * batch * this.N * 8) : 0;
     const th = this.passThreads(batch, 4);
     const jobs = a.alloc(th * JOB_BYTES);
+    // With threads: a shared counter hands out chunks of samples (assembly/kernel.ts, jvp).
+    const ctrP = th > 1 ? a.alloc(4) : 0;
     const scrBytes = this.ex.scratchBytes(this.net, M);
     const scr = a.alloc(th * scrBytes);
     this.ensure(a.end);
@@ -578,7 +580,12 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     f.set(dParams, dPP >> 3);
     if (dx) f.set(dx, dxP >> 3);
     for (let m = 0; m < M; m++) i32[(startP >> 2) + m] = dx ? 0 : firstLayer ? firstLayer[m]! : 0;
+    if (ctrP) i32[ctrP >> 2] = 0;
+    // Chunks small enough for about four per thread (balance), at most 8 (the kernel's CHUNK).
+    const csz = Math.min(8, Math.max(1, Math.ceil(batch / (th * 4))));
     this.writeJobs(jobs, batch, th, (j, k) => {
+      j[J.CTR] = ctrP;
+      j[J.CSZ] = csz;
       j[J.X] = xP;
       j[J.Y] = yP;
       j[J.M] = M;
