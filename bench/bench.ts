@@ -48,35 +48,44 @@ const started = Date.now();
 const peak = machinePeak();
 
 // ------------------------------------------------------------------------------------------------- measure
-log(`spikegrad: ${models.join(', ')} × batch ${batches.join(', ')} × ${backends.join(', ')}${quick ? ' (quick)' : ''}`);
-const rows: BenchRow[] = benchKernels({
-  models,
-  batches,
-  backends,
-  minMs,
-  include: (_m, backend, _b, setup) => backend !== 'ts' || setup.macs.forward <= tsMaxMacs,
-  onRow: (r) => log(`  ${r.model} ${r.backend} ${r.step} batch ${r.batch}: ${r.ms.toFixed(3)} ms${busy(r.other_cpu) ? ` (other processes ${r.other_cpu!.toFixed(2)} cores)` : ''}`),
-});
+// Side by side: for each model and batch, spikegrad's cells and then the peer's (2 threads, then 1) for the same
+// model and batch, so that the two sides of a ratio are measured within seconds of each other (on a shared
+// host, slow phases of a minute or more come and go; measuring all of spikegrad first and the peer afterwards let
+// such a phase fall on one side only).
+log(`spikegrad: ${models.join(', ')} × batch ${batches.join(', ')} × ${backends.join(', ')}${quick ? ' (quick)' : ''}; the peer after each model and batch`);
+const rows: BenchRow[] = [];
+let peer1: PeerRow[] = [];
+let peer2: PeerRow[] = [];
+let peerNote = '';
+const peer = args.includes('--no-peer') ? null : findPeer(root);
+if (!peer) peerNote = 'PyTorch peer skipped (--no-peer).';
+else if ('missing' in peer) peerNote = `PyTorch peer skipped: ${peer.missing}.`;
+for (const model of models) {
+  for (const batch of batches) {
+    rows.push(
+      ...benchKernels({
+        models: [model],
+        batches: [batch],
+        backends,
+        minMs,
+        include: (_m, backend, _b, setup) => backend !== 'ts' || setup.macs.forward <= tsMaxMacs,
+        onRow: (r) => log(`  ${r.model} ${r.backend} ${r.step} batch ${r.batch}: ${r.ms.toFixed(3)} ms${busy(r.other_cpu) ? ` (other processes ${r.other_cpu!.toFixed(2)} cores)` : ''}`),
+      }),
+    );
+    if (peer && !('missing' in peer)) {
+      for (const threads of [2, 1]) {
+        const got = runPeer(peer, model, [...STEPS], [batch], peerSeconds, threads, quick ? 0.3 : 1);
+        log(`  PyTorch peer ${model} batch ${batch}, ${threads} thread${threads > 1 ? 's' : ''}: ${got.map((r) => `${r.step} ${r.ms_median.toFixed(3)} ms`).join(', ')}`);
+        if (threads === 2) peer2 = peer2.concat(got);
+        else peer1 = peer1.concat(got);
+      }
+    }
+  }
+}
 const tsSkipped = backends.includes('ts')
   ? models.flatMap((m) => batches.filter((b) => !rows.some((r) => r.model === m && r.batch === b && r.backend === 'ts')).map((b) => `${m} at batch ${b}`))
   : [];
 
-let peer1: PeerRow[] = [];
-let peer2: PeerRow[] = [];
-let peerNote = '';
-if (!args.includes('--no-peer')) {
-  const p = findPeer(root);
-  if ('missing' in p) peerNote = `PyTorch peer skipped: ${p.missing}.`;
-  else {
-    const which = models.length === 3 ? ['all'] : models;
-    for (const threads of [2, 1]) {
-      log(`  running the PyTorch peer (${threads} thread${threads > 1 ? 's' : ''}) …`);
-      const got = which.flatMap((m) => runPeer(p, m, [...STEPS], batches, peerSeconds, threads, quick ? 0.5 : 1));
-      if (threads === 2) peer2 = got;
-      else peer1 = got;
-    }
-  }
-} else peerNote = 'PyTorch peer skipped (--no-peer).';
 const havePeer = peer1.length + peer2.length > 0;
 
 interface MemCell {
@@ -326,7 +335,7 @@ if (havePeer) {
   const all = [...peer1, ...peer2];
   const tv = all.find((r) => r.torch_version)?.torch_version ?? '?';
   out();
-  out(`The peer is \`torch_peer.py --model ${models.length === 3 ? 'all' : models.join('/')}\` (PyTorch ${tv}, float32, with 2 and with 1 thread; for the rfg steps its faster hand-written tangent pass per cell).`);
+  out(`The peer is \`torch_peer.py --model M --batch B\`, run for each model and batch right after spikegrad's cells of that model and batch (PyTorch ${tv}, float32, with 2 and with 1 thread; for the rfg steps its faster hand-written tangent pass per cell).`);
   out(`${all.filter((r) => busy(r.other_cpu)).length} of ${all.length} peer cells and ${rows.filter((r) => busy(r.other_cpu)).length} of ${rows.length} spikegrad cells were disturbed; a 2-thread PyTorch step slows several-fold when one core is taken (see ../shared/peer/README.md).`);
   out();
 }
