@@ -16,9 +16,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic.js';
-import { benchKernels, type BenchRow, STEPS, type StepName } from './kernels.js';
+import { benchKernels, type BenchRow, expMs, STEPS, type StepName } from './kernels.js';
 import { machinePeak } from './macs.js';
-import { batchShape, MODEL_TITLES, type ModelName, parseModels } from './models.js';
+import { batchShape, MODEL_TITLES, type ModelName, neuronSteps, parseModels } from './models.js';
 import { findPeer, runPeer, type PeerRow } from './peer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -374,10 +374,14 @@ out();
 out(`Per model and batch: counted MACs of the three passes (forward; one global tangent direction on top of the forward; the adjoint`);
 out(`on top of the forward), so the rfg-g step = forward + tangent and the bp step = forward + adjoint; then the measured step times`);
 out(`on one backend (\`${passBackend}\`, the same kernel for all three) and, for reference, the peer's rfg-g/bp (faster configuration; its`);
-out('bp is autograd through the Python time loop, which its README measures at 2–3× its hand-derived BPTT).');
+out('bp is autograd through the Python time loop, which its README measures at 2–3× its hand-derived BPTT). Last two columns: the');
+out('surrogate slopes, one Gaussian per neuron and step, that an rfg-g and a bp step both evaluate (a forward pass without gradient');
+out('needs none): the time of that many exponentials alone, on the kernel\'s vector exp (`expMs` in bench/kernels.ts), and its share');
+out('of the rfg-g step.');
 out();
-out('| model | batch | MACs forward | + tangent (1 dir.) | + adjoint | counted rfg-g/bp | ms forward | ms rfg-g | ms bp | measured rfg-g/bp | rfg-g/forward | peer rfg-g/bp |');
-out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+out('| model | batch | MACs forward | + tangent (1 dir.) | + adjoint | counted rfg-g/bp | ms forward | ms rfg-g | ms bp | measured rfg-g/bp | rfg-g/forward | peer rfg-g/bp | ms exp (neuron-steps) | exp/rfg-g |');
+out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const expShare: number[] = [];
 for (const m of models) {
   for (const b of batches) {
     const f = ours(m, 'forward', b, passBackend);
@@ -394,9 +398,13 @@ for (const m of models) {
     const pg = bestPeer(m, 'rfg-g', b);
     const pb = bestPeer(m, 'bp', b);
     const c = (r: BenchRow | undefined) => (r ? `${fmtMs(r.ms)}${mark(r.other_cpu)}` : '–');
+    const ns = neuronSteps(m, b);
+    const e = expMs(ns, quick ? 100 : 300);
+    if (g) expShare.push(e / g.ms);
     out(
       `| ${m} | ${b} | ${pm ? fmtMacs(pm.f) + ' M' : '–'} | ${pm ? fmtMacs(pm.t) + ' M' : '–'} | ${pm ? fmtMacs(pm.a) + ' M' : '–'} | ${pm ? ((pm.f + pm.t) / (pm.f + pm.a)).toFixed(2) : '–'} | ` +
-        `${c(f)} | ${c(g)} | ${c(bp)} | ${g && bp ? (g.ms / bp.ms).toFixed(2) : '–'} | ${g && f ? (g.ms / f.ms).toFixed(1) : '–'} | ${pg && pb ? (pg.ms_median / pb.ms_median).toFixed(2) : '–'} |`,
+        `${c(f)} | ${c(g)} | ${c(bp)} | ${g && bp ? (g.ms / bp.ms).toFixed(2) : '–'} | ${g && f ? (g.ms / f.ms).toFixed(1) : '–'} | ${pg && pb ? (pg.ms_median / pb.ms_median).toFixed(2) : '–'} | ` +
+        `${fmtMs(e)} (${ns.toLocaleString('en-US')}) | ${g ? `${Math.round((100 * e) / g.ms)} %` : '–'} |`,
     );
   }
 }
@@ -418,6 +426,11 @@ out();
 out('Counted, a tangent direction costs what the adjoint costs (two products per hidden synapse: dW·S and W·dS, against ∂W += a·Sᵀ and');
 out('Wᵀ·a), so the MAC count alone puts an rfg-g step level with a bp step, not 66 % below it. What forward mode saves is the tape: no');
 out('batch × T × neurons record of spikes and slopes to write and read back (the memory table below), and no second sweep over time.');
+if (expShare.length) {
+  out(`And both steps pay for the surrogate slopes, which a forward pass does not: their exponentials alone are ${Math.round(100 * Math.min(...expShare))}–${Math.round(100 * Math.max(...expShare))} % of`);
+  out('the rfg-g step above (float64, two lanes per WebAssembly SIMD instruction): a cost shared by rfg-g and bp, which pulls rfg-g/bp');
+  out('towards 1, and one the forward pass does not have, which keeps rfg-g/forward well above 1.');
+}
 out();
 
 // --- memory

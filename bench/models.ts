@@ -54,6 +54,8 @@ export interface ModelSetup {
   /** Output points per step (the peer's `points`). */
   points: number;
   macs: PassMacs;
+  /** Spiking neuron-steps of one pass (samples × T × hidden neurons, over the sub-networks): surrogate slopes per rfg or bp step. */
+  neuronSteps: number;
   close(): void;
 }
 
@@ -74,6 +76,14 @@ export function batchShape(model: ModelName, batch: number): { functions: number
     return { functions: 1, points: n, shape: `1 function x ${n}x${n} grid`, total: n * n };
   }
   return { functions: batch, points: 1, shape: `${batch} points`, total: batch };
+}
+
+/** Spiking neuron-steps of one pass of `model` at the peer's `batch` (see ModelSetup.neuronSteps). */
+export function neuronSteps(model: ModelName, batch: number, T = T_DEFAULT): number {
+  const s = batchShape(model, batch);
+  if (model === 'mlp') return batch * T * (16 + 16);
+  if (model === 'deeponet') return (s.functions + DEEPONET_POINTS) * T * 32;
+  return (1 + 2 * s.points) * T * 16;
 }
 
 function linspace(a: number, b: number, n: number): Float64Array {
@@ -109,7 +119,7 @@ export function setupModel(model: ModelName, engine: KernelOptions, batch: numbe
     const y = train.y.subarray(0, batch);
     const params = initUniformFanIn(kernel.layout, rng);
     const obj = new MlpRegression(kernel, { surrogate: gaussian(0.5) }).setBatch(x, y, batch);
-    return { model, obj, params, shape: `${batch} points`, points: batch, macs: mlpPassMacs({ sizes: [2, 16, 16, 1], n: batch }, T), close: () => kernel.close?.() };
+    return { model, obj, params, shape: `${batch} points`, points: batch, macs: mlpPassMacs({ sizes: [2, 16, 16, 1], n: batch }, T), neuronSteps: neuronSteps(model, batch, T), close: () => kernel.close?.() };
   }
   const s = batchShape(model, batch);
   if (model === 'deeponet') {
@@ -121,7 +131,7 @@ export function setupModel(model: ModelName, engine: KernelOptions, batch: numbe
     const params = net.init(rng);
     const obj = new DeepONetRegression(net, { surrogate: gaussian(0.3) }).setBatch(g, s.functions, xs, DEEPONET_POINTS, target);
     const macs = operatorPassMacs([{ sizes: [DEEPONET_POINTS, 32, p], n: s.functions }, { sizes: [1, 32, p], n: DEEPONET_POINTS }], p, T);
-    return { model, obj, params, shape: s.shape, points: s.total, macs, close: () => net.kernels.forEach((k) => k.close?.()) };
+    return { model, obj, params, shape: s.shape, points: s.total, macs, neuronSteps: neuronSteps(model, batch, T), close: () => net.kernels.forEach((k) => k.close?.()) };
   }
   const r = 16;
   const net = new OperatorNet(sepONetConfig({ sensors: SEPONET_SENSORS, branchHidden: [16], trunkHidden: [16], latent: r, T, neuron: NEURON, localLosses: false }), engine);
@@ -139,5 +149,5 @@ export function setupModel(model: ModelName, engine: KernelOptions, batch: numbe
     r,
     T,
   );
-  return { model, obj, params, shape: s.shape, points: s.total, macs, close: () => net.kernels.forEach((k) => k.close?.()) };
+  return { model, obj, params, shape: s.shape, points: s.total, macs, neuronSteps: neuronSteps(model, batch, T), close: () => net.kernels.forEach((k) => k.close?.()) };
 }

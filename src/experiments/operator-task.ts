@@ -87,8 +87,8 @@ export function operatorDefaults(problem: OperatorProblem, method: Method, seed:
       dataDir: DEFAULT_DATA_DIR,
       dataSeed: 0,
       // Global perturbation only: a smaller branch input shrinks the branch's first-layer gradient, which
-      // otherwise dominates ∇L·v and drowns the readouts' share (Poisson SG-RFG-G seed 0: 0.093 → 0.058).
-      // BP loses a little with it (0.022 → 0.024), layer-wise RFG normalises each layer anyway.
+      // otherwise dominates ∇L·v and drowns the readouts' share (README, "How the operator defaults were
+      // chosen"). BP does not need it, and layer-wise RFG normalises each layer anyway.
       branchInputScale: poisson && method.gradient === 'RFG' && method.perturbation === 'global' ? 0.3 : 1,
     },
   };
@@ -99,13 +99,11 @@ export function operatorDefaults(problem: OperatorProblem, method: Method, seed:
  * Adam with a cosine decay to 1% everywhere. Found with scratch runs on seeds 0–2 (README, "How the operator
  * defaults were chosen") and sized so that `reproduce all --seeds 3` fits the time budget:
  * - BP rows: 8,000 steps of 30 functions, lr 3e-3.
- * - RFG rows: lr 1e-3 (1.5e-3 and above is worse: the noise floor), 30 functions, 30,000 steps, K directions
+ * - RFG rows: lr 1e-3 (larger rates reach a higher noise floor), 30 functions, 30,000 steps, K directions
  *   carried in one tangent pass (K per layer for layer-wise). Layer-wise: K = 16 (8 with the local heads).
  *   Global: K = 64 and a slow first moment (Adam β1 = 0.995, as for the Mexican hat) — one global direction
- *   mixes the hidden layers' 5–10× larger surrogate gradient into every readout's estimate. With β1 = 0.995
- *   and 30,000 steps, seeds 0–2 gave 0.0432, 0.0505, 0.0403 with K = 16 and 0.0359, 0.0420, 0.0470 with
- *   K = 32; K = 64 was at 0.031–0.033 (seeds 1, 2) after 25,000 steps. With K = 64 and 20,000 steps seeds 0–2
- *   gave 0.0424, 0.0424, 0.0385 (SG) and 0.0446, 0.0463, 0.0382 (WSG).
+ *   mixes the hidden layers' 5–10× larger surrogate gradient into every readout's estimate; K = 16 and 32
+ *   missed the paper on some seeds, and 20,000 steps were not enough for WSG (the numbers: README).
  * - Diffusion-reaction (SepONet, 100 training functions): 5 functions per step (cost grows with the grid),
  *   20,000 steps for every method; RFG-G with K = 16.
  */
