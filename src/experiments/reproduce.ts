@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { RunConfig } from './config.js';
 import { estimateSeconds, type PlannedRun } from './plan.js';
 import { runDirOf } from './report-figures.js';
-import { FILES, readJson, type RunResultJson } from './run-dir.js';
+import { ARITHMETIC_REVISION, FILES, readJson, type RunResultJson } from './run-dir.js';
 import type { Job, WorkerMessage } from './reproduce-worker.js';
 
 export { EXPERIMENTS } from './experiments.js';
@@ -27,11 +27,13 @@ export interface ReproduceOptions {
   onEvent?: (ev: { kind: 'start' | 'progress' | 'done' | 'skip' | 'failed'; label: string; run: PlannedRun; iteration?: number; test?: number; error?: string }) => void;
 }
 
+/** A finished run with this configuration, trained by an engine with today's arithmetic (ARITHMETIC_REVISION). */
 function isDone(dir: string, cfg: RunConfig): boolean {
   const res = join(dir, FILES.result);
   const conf = join(dir, FILES.config);
   if (!existsSync(res) || !existsSync(conf)) return false;
-  return JSON.stringify(readJson(conf)) === JSON.stringify(cfg);
+  if (JSON.stringify(readJson(conf)) !== JSON.stringify(cfg)) return false;
+  return readJson<RunResultJson>(res).arithmetic_revision === ARITHMETIC_REVISION;
 }
 
 /** Run every planned run (skipping finished ones) on a pool of worker threads; resolves when all are done. */

@@ -9,6 +9,14 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
 import type { MetricsRow } from './train.js';
 
+/**
+ * The revision of the arithmetic: bumped by any change that alters a run's numbers in any bit (same seed,
+ * same configuration). result.json records it, and `reproduce` reuses a finished run only if it matches, so a
+ * report never mixes runs of two engines. 1: up to the parent of commit d27663b; 2: the first spiking layer's
+ * tangent in closed form (d27663b).
+ */
+export const ARITHMETIC_REVISION = 2;
+
 export const FILES = {
   config: 'config.json',
   metrics: 'metrics.jsonl',
@@ -28,6 +36,8 @@ export interface RunResultJson {
   train_seconds: number;
   ms_per_iteration: number;
   spikegrad_version: string;
+  /** ARITHMETIC_REVISION of the engine that trained the run (absent before revision 2). */
+  arithmetic_revision?: number;
 }
 
 /** Create (or check) DIR and make sure we can write into it; one clear error otherwise. */

@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { methodsFor, type RunConfig } from './config.js';
 import { parseMethod } from './methods.js';
-import { FILES, prepareRunDir, readJson, readMetrics, writeJson, writeMetrics, type RunResultJson } from './run-dir.js';
+import { ARITHMETIC_REVISION, FILES, prepareRunDir, readJson, readMetrics, writeJson, writeMetrics, type RunResultJson } from './run-dir.js';
 import { prepareRun } from './run.js';
 import { train, type MetricsRow, type TrainProgress, type TrainState } from './train.js';
 
@@ -96,6 +96,7 @@ export function trainToDir(cfg: RunConfig, dir: string, o: TrainToDirOptions, re
     train_seconds: round3(state.seconds),
     ms_per_iteration: ranFor > 0 ? round3((performance.now() - t0) / ranFor) : 0,
     spikegrad_version: VERSION,
+    arithmetic_revision: ARITHMETIC_REVISION,
   };
   writeJson(dir, FILES.result, result);
   return result;

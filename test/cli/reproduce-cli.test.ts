@@ -1,7 +1,7 @@
 /** `spikegrad reproduce`: runs every method on workers, writes the report and figures, and resumes. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -25,6 +25,17 @@ test('reproduce mexican-hat (scaled down): report, figures, and a second call re
   assert.equal(r2.status, 0, r2.stderr);
   assert.match(r2.stderr, /done earlier: mexican-hat SG-BP s1/);
   assert.equal(statSync(model).mtimeMs, before, 'finished runs are not redone');
+  // A run trained by an engine with other arithmetic (result.json of an older revision) is redone.
+  const resultPath = join(out, 'runs', 'mexican-hat', 'SG-BP', 's1', 'result.json');
+  const old = JSON.parse(readFileSync(resultPath, 'utf8')) as Record<string, unknown>;
+  assert.equal(typeof old.arithmetic_revision, 'number');
+  delete old.arithmetic_revision;
+  writeFileSync(resultPath, JSON.stringify(old));
+  const r3 = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(r3.status, 0, r3.stderr);
+  assert.doesNotMatch(r3.stderr, /done earlier: mexican-hat SG-BP s1/);
+  assert.match(r3.stderr, /done earlier: mexican-hat SG-BP s0/);
+  assert.ok(statSync(model).mtimeMs > before, 'the older-arithmetic run is redone');
   const bad = spawnSync(process.execPath, [CLI, 'reproduce', 'tabel1'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.trim(), /^spikegrad: unknown experiment 'tabel1'/);
