@@ -757,7 +757,23 @@ export function forward(net: usize, job: usize): void {
   const maskB = <usize>(T * li(net, D_MW)) << 3;
   const TNp = T * Np;
   const b1 = li(job, J_B1);
-  for (let b = li(job, J_B0); b < b1; b++) {
+  const ctr = lp(job, J_CTR);
+  let b = li(job, J_B0);
+  let end = b;
+  for (;;) {
+    // The job's range in order, or (threads, J_CTR set) chunks of J_CSZ samples from the shared counter: every
+    // output is per sample, so the assignment changes no result.
+    if (b >= end) {
+      if (ASC_FEATURE_THREADS && ctr != 0) {
+        const csz = li(job, J_CSZ);
+        b = atomic.add<i32>(ctr, csz);
+        if (b >= li(job, J_BATCH)) break;
+        end = min(b + csz, li(job, J_BATCH));
+      } else {
+        if (b >= b1) break;
+        end = b1;
+      }
+    }
     const mask = tS != 0 ? tS + <usize>b * maskB : sMask;
     primalSample(net, x + (<usize>(b * dIn) << 3), sZ0, mask, tS != 0 ? sPre : 0, sC);
     if (tS != 0) {
@@ -776,6 +792,7 @@ export function forward(net: usize, job: usize): void {
         store<f64>(rates + (<usize>(b * L + l) << 3), a / <f64>(T * n));
       }
     }
+    b++;
   }
 }
 

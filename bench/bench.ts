@@ -200,7 +200,8 @@ out(
 );
 out();
 out('Backends: `ts` = the plain TypeScript reference kernel; `wasm` = the WebAssembly SIMD kernel (bit-identical results);');
-out('`wasm2` = the same on 2 worker threads splitting the batch (each sub-network of an operator net splits its own samples).');
+out('`wasm2` = the same on 2 worker threads splitting the batch (an operator net\'s sub-networks and their combination share one');
+out('pool; the tangent pass hands out chunks of samples to whichever thread is free).');
 out('Median ms per step; a step = the pass(es) and the estimate, as the training loop runs them (optimiser update excluded;');
 out('the peer\'s steps include its Adam update, microseconds for these ≤ 5k parameters).');
 if (tsSkipped.length) out(`The \`ts\` reference is timed only where one forward pass counts ≤ ${tsMaxMacs / 1e6} M MACs (\`--ts-max-mmac\`), to keep the run short (seconds per K = 8 step beyond): left out here, ${tsSkipped.join(', ')}.`);

@@ -509,12 +509,16 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const hidP = hidden ? a.alloc(batch * this.N * 8) : 0;
     const th = this.passThreads(batch, tape ? 32 : 256);
     const jobs = a.alloc(th * JOB_BYTES);
+    const chunks = this.sampleChunks(a, batch, th);
     const scrBytes = this.ex.scratchBytes(this.net, 0);
     const scr = a.alloc(th * scrBytes);
     this.ensure(a.end);
     const f = this.f64();
     f.set(x, xP >> 3);
+    if (chunks.ctr) this.i32()[chunks.ctr >> 2] = 0;
     this.writeJobs(jobs, batch, th, (j, k) => {
+      j[J.CTR] = chunks.ctr;
+      j[J.CSZ] = chunks.size;
       j[J.X] = xP;
       j[J.Y] = yP;
       j[J.TS] = ts;
@@ -569,8 +573,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const hiddP = hidden ? a.alloc(M * batch * this.N * 8) : 0;
     const th = this.passThreads(batch, 4);
     const jobs = a.alloc(th * JOB_BYTES);
-    // With threads: a shared counter hands out chunks of samples (assembly/kernel.ts, jvp).
-    const ctrP = th > 1 ? a.alloc(4) : 0;
+    const chunks = this.sampleChunks(a, batch, th);
     const scrBytes = this.ex.scratchBytes(this.net, M);
     const scr = a.alloc(th * scrBytes);
     this.ensure(a.end);
@@ -580,12 +583,10 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     f.set(dParams, dPP >> 3);
     if (dx) f.set(dx, dxP >> 3);
     for (let m = 0; m < M; m++) i32[(startP >> 2) + m] = dx ? 0 : firstLayer ? firstLayer[m]! : 0;
-    if (ctrP) i32[ctrP >> 2] = 0;
-    // Chunks small enough for about four per thread (balance), at most 8 (the kernel's CHUNK).
-    const csz = Math.min(8, Math.max(1, Math.ceil(batch / (th * 4))));
+    if (chunks.ctr) i32[chunks.ctr >> 2] = 0;
     this.writeJobs(jobs, batch, th, (j, k) => {
-      j[J.CTR] = ctrP;
-      j[J.CSZ] = csz;
+      j[J.CTR] = chunks.ctr;
+      j[J.CSZ] = chunks.size;
       j[J.X] = xP;
       j[J.Y] = yP;
       j[J.M] = M;
@@ -768,6 +769,17 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   }
 
   private mainTimes: [number, number] = [NaN, NaN];
+
+  /**
+   * With threads, a counter (zero it after `ensure`) from which the forward and tangent passes take chunks of
+   * samples, whichever thread is free (assembly/kernel.ts; their outputs are per sample, so any assignment gives
+   * the same results), and the chunk size: about four chunks per thread for balance, at most 8 (the kernel's
+   * CHUNK). The adjoint keeps fixed ranges: its gradient is summed per thread.
+   */
+  private sampleChunks(a: Arena, batch: number, th: number): { ctr: number; size: number } {
+    if (th <= 1) return { ctr: 0, size: 0 };
+    return { ctr: a.alloc(4), size: Math.min(8, Math.max(1, Math.ceil(batch / (th * 4)))) };
+  }
 
   /**
    * Threads for a pass over `batch` samples: all of them when each gets at least `perThread` samples, else
