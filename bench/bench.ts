@@ -54,6 +54,7 @@ const peak = machinePeak();
 // such a phase fall on one side only).
 log(`spikegrad: ${models.join(', ')} × batch ${batches.join(', ')} × ${backends.join(', ')}${quick ? ' (quick)' : ''}; the peer after each model and batch`);
 const rows: BenchRow[] = [];
+const expTimes = new Map<string, number>();
 let peer1: PeerRow[] = [];
 let peer2: PeerRow[] = [];
 let peerNote = '';
@@ -72,6 +73,8 @@ for (const model of models) {
         onRow: (r) => log(`  ${r.model} ${r.backend} ${r.step} batch ${r.batch}: ${r.ms.toFixed(3)} ms${busy(r.other_cpu) ? ` (other processes ${r.other_cpu!.toFixed(2)} cores)` : ''}`),
       }),
     );
+    // The surrogate's exponentials of one step alone (cost-claim table), measured here, next to the step times.
+    expTimes.set(`${model}/${batch}`, expMs(neuronSteps(model, batch), quick ? 100 : 300));
     if (peer && !('missing' in peer)) {
       for (const threads of [2, 1]) {
         const got = runPeer(peer, model, [...STEPS], [batch], peerSeconds, threads, quick ? 0.3 : 1);
@@ -377,8 +380,8 @@ out(`on top of the forward), so the rfg-g step = forward + tangent and the bp st
 out(`on one backend (\`${passBackend}\`, the same kernel for all three) and, for reference, the peer's rfg-g/bp (faster configuration; its`);
 out('bp is autograd through the Python time loop, which its README measures at 2–3× its hand-derived BPTT). Last two columns: the');
 out('surrogate slopes, one Gaussian per neuron and step, that an rfg-g and a bp step both evaluate (a forward pass without gradient');
-out('needs none): the time of that many exponentials alone, on the kernel\'s vector exp (`expMs` in bench/kernels.ts), and its share');
-out('of the rfg-g step.');
+out('needs none): the time of that many exponentials alone, on the kernel\'s vector exp (`expMs` in bench/kernels.ts, measured right');
+out('after the model\'s cells at that batch), and its share of the rfg-g step.');
 out();
 out('| model | batch | MACs forward | + tangent (1 dir.) | + adjoint | counted rfg-g/bp | ms forward | ms rfg-g | ms bp | measured rfg-g/bp | rfg-g/forward | peer rfg-g/bp | ms exp (neuron-steps) | exp/rfg-g |');
 out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -400,7 +403,7 @@ for (const m of models) {
     const pb = bestPeer(m, 'bp', b);
     const c = (r: BenchRow | undefined) => (r ? `${fmtMs(r.ms)}${mark(r.other_cpu)}` : '–');
     const ns = neuronSteps(m, b);
-    const e = expMs(ns, quick ? 100 : 300);
+    const e = expTimes.get(`${m}/${b}`)!;
     if (g) expShare.push(e / g.ms);
     out(
       `| ${m} | ${b} | ${pm ? fmtMacs(pm.f) + ' M' : '–'} | ${pm ? fmtMacs(pm.t) + ' M' : '–'} | ${pm ? fmtMacs(pm.a) + ' M' : '–'} | ${pm ? ((pm.f + pm.t) / (pm.f + pm.a)).toFixed(2) : '–'} | ` +
