@@ -14,8 +14,9 @@
  *   internal reference kernel (same results, reference speed); so does a forward pass with a tape that this
  *   kernel did not create. A forward pass without tape never needs a surrogate and always runs in wasm
  *   unless `smooth`.
- * - threads > 1: each thread takes a contiguous range of samples. Everything per sample (y, dy, tape, gx,
- *   hidden, and rates, summed in sample order) stays bit-identical; the vjp parameter gradient is the sum of
+ * - threads > 1: the forward and tangent passes hand out chunks of samples from a shared counter to whichever
+ *   thread is free; the adjoint gives each thread a fixed contiguous range. Everything per sample (y, dy, tape,
+ *   gx, hidden, and rates, summed in sample order) stays bit-identical; the vjp parameter gradient is the sum of
  *   per-thread partial sums (thread 0's includes the caller's `grad`) added in thread order: deterministic for
  *   a given thread count and batch size, and equal to the reference up to summation order (Mexican-hat net,
  *   batch 1000: max |Δ| = 7e-15 of max |g|; the tests bound it by 1e-12 of max |g|). Batches with fewer than
@@ -203,7 +204,7 @@ export interface WasmKernelOptions {
   /**
    * Fewest samples per thread for a pass to use the workers (smaller batches run on the calling thread,
    * since waking workers costs tens of µs). Default: 256 for forward passes without tape, 32 with tape and
-   * for the vjp, 16 for the jvp.
+   * for the vjp, 4 for the jvp.
    */
   minSamplesPerThread?: number;
   /** @internal A differently built kernel module (experiments and A/B timing); must match `threads`' memory kind. */
