@@ -4,7 +4,8 @@
  * diffusion-reaction (two trunk axes): truth, prediction and point-wise error heatmaps (cf. paper Fig. 7).
  */
 import { relativeL2 } from '../networks/loss.js';
-import { compose, heatmap, linePlot, valueRange } from '../plots/svg.js';
+import { compose, heatmap, linePlot } from '../plots/svg.js';
+import { valueRange } from '../util/range.js';
 import type { OperatorTask } from './operator-task.js';
 
 export function operatorPredictionFigure(task: OperatorTask, params: Float64Array, title: string, sample = 0): string {

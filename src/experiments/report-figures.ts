@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { loadModel } from '../io/safetensors.js';
 import { relativeL2 } from '../networks/loss.js';
-import { compose, heatmap, linePlot, type Panel, type Series, valueRange } from '../plots/svg.js';
+import { compose, heatmap, linePlot, type Panel, type Series } from '../plots/svg.js';
+import { valueRange } from '../util/range.js';
 import { buildTask, DEFAULT_ENGINE } from './config.js';
 import type { MlpTask } from './mlp-task.js';
 import type { OperatorTask } from './operator-task.js';

@@ -1,4 +1,5 @@
 /** Losses and metrics. */
+import { valueRange } from '../util/range.js';
 
 /** Mean squared error over all entries, and ∂L/∂y into `gy` if given. */
 export function mse(y: Float64Array, target: Float64Array, gy?: Float64Array): number {
@@ -33,13 +34,7 @@ export class MinMaxScaler {
   }
 
   static fit(values: Float64Array): MinMaxScaler {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    const [lo, hi] = valueRange(values);
     return new MinMaxScaler(lo, hi);
   }
 

@@ -2,6 +2,7 @@
  * Minimal SVG figures for reports: heatmap panels and line plots (linear or log y), composed on a grid.
  * Pure string building, so it runs in Node and in a browser; PNG rendering is in png.ts.
  */
+import { valueRange } from '../util/range.js';
 
 export interface Panel {
   /** SVG body drawn in a box of size w × h at the origin. */
@@ -40,18 +41,6 @@ function fmt(v: number): string {
  * Heatmap of values [rows][cols] (row 0 drawn at the top unless `flipY`), with a colour bar.
  * `vmin`/`vmax` fix the colour range (share them between panels that should be compared).
  */
-/** [min, max] of the values. */
-export function valueRange(values: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
-
 export function heatmap(values: Float64Array, rows: number, cols: number, o: { title: string; vmin?: number; vmax?: number; flipY?: boolean; xlabel?: string; ylabel?: string }): Panel {
   const [dataLo, dataHi] = o.vmin === undefined || o.vmax === undefined ? valueRange(values) : [0, 0];
   const lo = o.vmin ?? dataLo;
