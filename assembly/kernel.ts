@@ -976,10 +976,10 @@ export function forward(net: usize, job: usize): void {
 
 /**
  * Phase 3: dU = λ dU + dZ[t], dS = g dU (to the DS rows), dcnt += dS for V vectors from j0, dU and dcnt in
- * registers over t. CONST: dZ is the same every step (layer 0: dZ₁ at DZ), else rows of DZ.
+ * registers over t; dZ from its rows (layers ≥ 1: layer 0 has the closed form, firstLayerTangent).
  */
 // @ts-ignore: decorator
-@inline function recurrenceTile(V: i32, CONST: bool, STORE: bool, ONE: bool, T: i32, j0: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+@inline function recurrenceTile(V: i32, STORE: bool, ONE: bool, T: i32, j0: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
   const jb = <usize>j0 << 3;
   let d0 = ZERO;
   let d1 = ZERO;
@@ -989,31 +989,20 @@ export function forward(net: usize, job: usize): void {
   let c1 = ZERO;
   let c2 = ZERO;
   let c3 = ZERO;
-  let z0 = ZERO;
   let z1 = ZERO;
   let z2 = ZERO;
   let z3 = ZERO;
   const zj = DZ + jb;
-  if (CONST) {
-    z0 = v128.load(zj, 0);
-    if (V > 1) z1 = v128.load(zj, 16);
-    if (V > 2) {
-      z2 = v128.load(zj, 32);
-      z3 = v128.load(zj, 48);
-    }
-  }
   const gj = G + jb;
   const sj = DS + jb;
   for (let t = 0; t < T; t++) {
     const row = <usize>t * rowNpB;
-    if (!CONST) {
-      const zr = zj + row;
-      z0 = v128.load(zr, 0);
-      if (V > 1) z1 = v128.load(zr, 16);
-      if (V > 2) {
-        z2 = v128.load(zr, 32);
-        z3 = v128.load(zr, 48);
-      }
+    const zr = zj + row;
+    const z0 = v128.load(zr, 0);
+    if (V > 1) z1 = v128.load(zr, 16);
+    if (V > 2) {
+      z2 = v128.load(zr, 32);
+      z3 = v128.load(zr, 48);
     }
     const gr = gj + row;
     const sr = sj + row;
@@ -1086,14 +1075,14 @@ export function forward(net: usize, job: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function recurrenceOf(CONST: bool, STORE: bool, ONE: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+@inline function recurrenceOf(STORE: bool, ONE: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
   let j = 0;
-  for (; j + 8 <= np; j += 8) recurrenceTile(4, CONST, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
+  for (; j + 8 <= np; j += 8) recurrenceTile(4, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
   if (j + 4 <= np) {
-    recurrenceTile(2, CONST, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
+    recurrenceTile(2, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
     j += 4;
   }
-  if (j < np) recurrenceTile(1, CONST, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
+  if (j < np) recurrenceTile(1, STORE, ONE, T, j, DZ, rowNpB, G, DS, DC, leakV);
 }
 
 /**
@@ -1102,13 +1091,13 @@ export function forward(net: usize, job: usize): void {
  * multiply is skipped with the same bits).
  */
 // @ts-ignore: decorator
-@inline function recurrence(CONST: bool, store: bool, one: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
+@inline function recurrence(store: bool, one: bool, T: i32, np: i32, DZ: usize, rowNpB: usize, G: usize, DS: usize, DC: usize, leakV: v128): void {
   if (store) {
-    if (one) recurrenceOf(CONST, true, true, T, np, DZ, rowNpB, G, DS, DC, leakV);
-    else recurrenceOf(CONST, true, false, T, np, DZ, rowNpB, G, DS, DC, leakV);
+    if (one) recurrenceOf(true, true, T, np, DZ, rowNpB, G, DS, DC, leakV);
+    else recurrenceOf(true, false, T, np, DZ, rowNpB, G, DS, DC, leakV);
   } else {
-    if (one) recurrenceOf(CONST, false, true, T, np, DZ, rowNpB, G, DS, DC, leakV);
-    else recurrenceOf(CONST, false, false, T, np, DZ, rowNpB, G, DS, DC, leakV);
+    if (one) recurrenceOf(false, true, T, np, DZ, rowNpB, G, DS, DC, leakV);
+    else recurrenceOf(false, false, T, np, DZ, rowNpB, G, DS, DC, leakV);
   }
 }
 
@@ -1153,7 +1142,7 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
       for (let jb: usize = 0; jb < npB; jb += 16) nz = v128.or(nz, i64x2.eq(v128.load(dsrc + jb), NEGZERO));
       if (!v128.any_true(nz)) {
         denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
-        recurrence(false, store, one, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
+        recurrence(store, one, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
         return;
       }
     }
@@ -1169,7 +1158,7 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
     if (zero) denseTangent(true, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
     else denseTangent(false, T, np, dsPrev, nIn, wt, rowB, DZl, rowNpB);
   }
-  recurrence(false, store, one, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
+  recurrence(store, one, T, np, DZl, rowNpB, Gl, DSl, DCl, leakV);
 }
 
 /** Prepare the tangent inputs shared by all threads: dwt [M][wtSize] (transposed, padded) and dB [M][Np]. */
