@@ -5,9 +5,12 @@
  * tile), never reassociated; each output's terms are added in the reference's order, starting from the
  * reference's initial value.
  *
+ * The 8-output register tile is assembly/tile.ts; the pair and scalar tails below do the same sums.
  * Layouts (f64, row-major): pre [R][r] prefix rows, F [n][r] a factor, FT [r][n] its transpose, gy / out
  * [R][nL]. Pointers are byte addresses; the host (src/networks/wasm-contraction.ts) owns the memory.
  */
+
+import { fill8, tile8 } from './tile';
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, i: i32): f64 {
@@ -62,22 +65,9 @@ export function contractRows(pre: usize, R: i32, r: i32, FT: usize, nL: i32, c: 
     const pr = p * r;
     let i = 0;
     for (; i < n8; i += 8) {
-      let a0 = C;
-      let a1 = C;
-      let a2 = C;
-      let a3 = C;
-      for (let q = 0; q < r; q++) {
-        const a = f64x2.splat(ld(pre, pr + q));
-        const row = q * nL + i;
-        a0 = madd(a0, a, vld(FT, row));
-        a1 = madd(a1, a, vld(FT, row + 2));
-        a2 = madd(a2, a, vld(FT, row + 4));
-        a3 = madd(a3, a, vld(FT, row + 6));
-      }
-      vst(out, o + i, a0);
-      vst(out, o + i + 2, a1);
-      vst(out, o + i + 4, a2);
-      vst(out, o + i + 6, a3);
+      const t = out + (<usize>(o + i) << 3);
+      fill8(t, C);
+      tile8(t, FT + (<usize>i << 3), <usize>nL << 3, pre + (<usize>pr << 3), 8, r);
     }
     for (; i < n2; i += 2) {
       let a0 = C;
@@ -99,24 +89,7 @@ export function adjointLast(pre: usize, R: i32, r: i32, gy: usize, nL: i32, GT: 
   for (let q = q0; q < q1; q++) {
     const g = q * nL;
     let i = 0;
-    for (; i < n8; i += 8) {
-      let a0 = vld(GT, g + i);
-      let a1 = vld(GT, g + i + 2);
-      let a2 = vld(GT, g + i + 4);
-      let a3 = vld(GT, g + i + 6);
-      for (let p = 0; p < R; p++) {
-        const a = f64x2.splat(ld(pre, p * r + q));
-        const row = p * nL + i;
-        a0 = madd(a0, a, vld(gy, row));
-        a1 = madd(a1, a, vld(gy, row + 2));
-        a2 = madd(a2, a, vld(gy, row + 4));
-        a3 = madd(a3, a, vld(gy, row + 6));
-      }
-      vst(GT, g + i, a0);
-      vst(GT, g + i + 2, a1);
-      vst(GT, g + i + 4, a2);
-      vst(GT, g + i + 6, a3);
-    }
+    for (; i < n8; i += 8) tile8(GT + (<usize>(g + i) << 3), gy + (<usize>i << 3), <usize>nL << 3, pre + (<usize>q << 3), <usize>r << 3, R);
     for (; i < n2; i += 2) {
       let a0 = vld(GT, g + i);
       for (let p = 0; p < R; p++) a0 = madd(a0, f64x2.splat(ld(pre, p * r + q)), vld(gy, p * nL + i));
@@ -139,22 +112,9 @@ export function adjointPrefixRows(F: usize, nL: i32, r: i32, R: i32, gy: usize, 
     const so = p * r;
     let q = 0;
     for (; q < r8; q += 8) {
-      let a0 = f64x2.splat(0.0);
-      let a1 = a0;
-      let a2 = a0;
-      let a3 = a0;
-      for (let i = 0; i < nL; i++) {
-        const g = f64x2.splat(ld(gy, o + i));
-        const row = i * r + q;
-        a0 = madd(a0, g, vld(F, row));
-        a1 = madd(a1, g, vld(F, row + 2));
-        a2 = madd(a2, g, vld(F, row + 4));
-        a3 = madd(a3, g, vld(F, row + 6));
-      }
-      vst(S, so + q, a0);
-      vst(S, so + q + 2, a1);
-      vst(S, so + q + 4, a2);
-      vst(S, so + q + 6, a3);
+      const t = S + (<usize>(so + q) << 3);
+      fill8(t, f64x2.splat(0.0));
+      tile8(t, F + (<usize>q << 3), <usize>r << 3, gy + (<usize>o << 3), 8, nL);
     }
     for (; q < r2; q += 2) {
       let a0 = f64x2.splat(0.0);

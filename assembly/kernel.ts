@@ -23,6 +23,7 @@
  */
 import { K_BYTES, expCore, expNegCore, expNegOkMask, expNegWideCore, expNegWideOkMask, expOkMask, expScalar } from './exp';
 import { cos2pi, detLog, kernelCos, kernelSin, steinD } from './stein';
+import { copy8, fill8, tile8 } from './tile';
 
 export { expScalar, writeExpConstants } from './exp';
 
@@ -695,32 +696,11 @@ function readoutProducts(Wt: usize, Wt2: usize, v: usize, v2: usize, two: bool, 
   let o = 0;
   for (; o + 8 <= dOut; o += 8) {
     const ob = <usize>o << 3;
-    let a0 = ZERO;
-    let a1 = ZERO;
-    let a2 = ZERO;
-    let a3 = ZERO;
-    for (let i = 0; i < h; i++) {
-      const x = v128.load64_splat(v + (<usize>i << 3));
-      const w = Wt + <usize>i * rowB + ob;
-      a0 = f64x2.add(a0, f64x2.mul(v128.load(w), x));
-      a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), x));
-      a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), x));
-      a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), x));
-    }
-    if (two) {
-      for (let i = 0; i < h; i++) {
-        const x = v128.load64_splat(v2 + (<usize>i << 3));
-        const w = Wt2 + <usize>i * rowB + ob;
-        a0 = f64x2.add(a0, f64x2.mul(v128.load(w), x));
-        a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), x));
-        a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), x));
-        a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), x));
-      }
-    }
-    v128.store(out + ob, f64x2.add(f64x2.div(a0, TV), v128.load(c + ob)));
-    v128.store(out + ob, f64x2.add(f64x2.div(a1, TV), v128.load(c + ob, 16)), 16);
-    v128.store(out + ob, f64x2.add(f64x2.div(a2, TV), v128.load(c + ob, 32)), 32);
-    v128.store(out + ob, f64x2.add(f64x2.div(a3, TV), v128.load(c + ob, 48)), 48);
+    const t = out + ob;
+    fill8(t, ZERO);
+    tile8(t, Wt + ob, rowB, v, 8, h);
+    if (two) tile8(t, Wt2 + ob, rowB, v2, 8, h);
+    for (let k: usize = 0; k < 64; k += 16) v128.store(t + k, f64x2.add(f64x2.div(v128.load(t + k), TV), v128.load(c + ob + k)));
   }
   for (; o < dOut; o += 2) {
     const ob = <usize>o << 3;
@@ -1282,40 +1262,11 @@ function inputTangents(net: usize, job: usize, s0: i32, s1: i32, DZ0: usize): vo
     let j = 0;
     for (; j + 8 <= np0; j += 8) {
       const jb = <usize>j << 3;
-      const b0v = v128.load(dB + jb);
-      const b1v = v128.load(dB + jb, 16);
-      const b2v = v128.load(dB + jb, 32);
-      const b3v = v128.load(dB + jb, 48);
       for (let s = s0; s < s1; s++) {
-        const xs = x + (<usize>(s * dIn) << 3);
-        let a0 = b0v;
-        let a1 = b1v;
-        let a2 = b2v;
-        let a3 = b3v;
-        for (let i = 0; i < dIn; i++) {
-          const xi = v128.load64_splat(xs + (<usize>i << 3));
-          const w = dwt + <usize>i * rowB0 + jb;
-          a0 = f64x2.add(a0, f64x2.mul(v128.load(w), xi));
-          a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), xi));
-          a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), xi));
-          a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), xi));
-        }
-        if (dx != 0) {
-          const dxs = dx + (<usize>((m * batch + s) * dIn) << 3);
-          for (let i = 0; i < dIn; i++) {
-            const di = v128.load64_splat(dxs + (<usize>i << 3));
-            const w = wtBase + <usize>i * rowB0 + jb;
-            a0 = f64x2.add(a0, f64x2.mul(v128.load(w), di));
-            a1 = f64x2.add(a1, f64x2.mul(v128.load(w, 16), di));
-            a2 = f64x2.add(a2, f64x2.mul(v128.load(w, 32), di));
-            a3 = f64x2.add(a3, f64x2.mul(v128.load(w, 48), di));
-          }
-        }
         const dz = DZ0 + (<usize>((m * CHUNK + s - s0) * np0) << 3) + jb;
-        v128.store(dz, a0);
-        v128.store(dz, a1, 16);
-        v128.store(dz, a2, 32);
-        v128.store(dz, a3, 48);
+        copy8(dz, dB + jb);
+        tile8(dz, dwt + jb, rowB0, x + (<usize>(s * dIn) << 3), 8, dIn);
+        if (dx != 0) tile8(dz, wtBase + jb, rowB0, dx + (<usize>((m * batch + s) * dIn) << 3), 8, dIn);
       }
     }
     for (; j < np0; j += 2) {
