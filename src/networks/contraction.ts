@@ -26,7 +26,7 @@ export interface Contraction {
 // -------------------------------------------------------------------------------------------------------------
 
 /** Prefix rows of every level: levels[k] [Π_{j<k} n_j][r], levels[0] = one row of ones. */
-export function prefixLevels(F: Float64Array[], n: number[], r: number): Float64Array[] {
+function prefixLevels(F: Float64Array[], n: number[], r: number): Float64Array[] {
   const levels = [new Float64Array(r).fill(1)];
   for (let k = 0; k < F.length - 1; k++) {
     const prev = levels[k]!;
@@ -46,7 +46,7 @@ export function prefixLevels(F: Float64Array[], n: number[], r: number): Float64
 }
 
 /** [n][r] → [r][n]. */
-export function transposed(a: Float64Array, n: number, r: number): Float64Array {
+function transposed(a: Float64Array, n: number, r: number): Float64Array {
   const t = new Float64Array(n * r);
   for (let i = 0; i < n; i++) for (let q = 0; q < r; q++) t[q * n + i] = a[i * r + q]!;
   return t;

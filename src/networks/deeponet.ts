@@ -44,8 +44,6 @@ import { WasmContraction } from './wasm-contraction.js';
 import { WasmMlpKernel, wasmModule } from './wasm-kernel.js';
 import { WasmThreadPool } from './parallel-kernel.js';
 
-export { contract, contractAdjoint, contractDot } from './contraction.js';
-
 export const NOISE_STRIDE = 2 ** 24;
 
 /** One factor network: a spiking MLP with a linear readout to the latent size. */
