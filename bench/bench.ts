@@ -16,7 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic.js';
-import { benchKernels, type BenchRow, expMs, STEPS, type StepName } from './kernels.js';
+import { benchKernels, type BenchRow, expMs, parseBackend, STEPS, type StepName } from './kernels.js';
 import { machinePeak } from './macs.js';
 import { batchShape, MODEL_TITLES, type ModelName, neuronSteps, parseModels } from './models.js';
 import { findPeer, runPeer, type PeerRow } from './peer.js';
@@ -28,10 +28,37 @@ const opt = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+/** Bad command line: one line and exit status 2 (nothing is measured or written). */
+function usage(msg: string): never {
+  process.stderr.write(`spikegrad bench: ${msg}\n`);
+  process.exit(2);
+}
+const VALUED = ['--models', '--batches', '--backends', '--ts-max-mmac'];
+const FLAGS = ['--quick', '--no-peer', '--no-memory', '--no-write'];
+for (let i = 0; i < args.length; i++) {
+  if (VALUED.includes(args[i]!)) {
+    if (args[i + 1] === undefined || args[i + 1]!.startsWith('--')) usage(`${args[i]} needs a value`);
+    i++;
+  } else if (!FLAGS.includes(args[i]!)) usage(`unknown option '${args[i]}' (options: ${[...VALUED, ...FLAGS].join(', ')})`);
+}
 const quick = args.includes('--quick');
-const models = parseModels(opt('--models') ?? 'mlp,deeponet,seponet');
+let models: ModelName[] = [];
+try {
+  models = parseModels(opt('--models') ?? 'mlp,deeponet,seponet');
+} catch (e) {
+  usage((e as Error).message);
+}
 const batches = (opt('--batches') ?? '100,1000,10000').split(',').map(Number);
+if (batches.some((b) => !Number.isInteger(b) || b < 1)) usage(`--batches needs positive integers, got '${opt('--batches')}'`);
 const backends = (opt('--backends') ?? 'ts,wasm,wasm2').split(',');
+for (const b of backends) {
+  try {
+    parseBackend(b);
+  } catch (e) {
+    usage((e as Error).message);
+  }
+}
+if (!(Number(opt('--ts-max-mmac') ?? 20) >= 0)) usage(`--ts-max-mmac needs a number >= 0, got '${opt('--ts-max-mmac')}'`);
 // Per cell: spikegrad times ≥ 5 steps and ≥ minMs; the peer ≥ 5 steps and ≈ peerSeconds (both after warm-up).
 const minMs = quick ? 200 : 1000;
 const peerSeconds = quick ? 0.3 : 1.0;

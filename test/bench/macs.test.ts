@@ -65,3 +65,20 @@ test('peak = cores × clock × float64 lanes × FMA units, from /proc/cpuinfo te
   const smt = machinePeak(cpu('GenuineIntel', 6, 'fma avx avx2').replace('core id\t\t: 1', 'core id\t\t: 0'));
   assert.equal(smt.cores, 1);
 });
+
+test('npm run bench: a bad option gets one line and exit status 2, and nothing is written', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('../../bench/bench.js', import.meta.url));
+  for (const [argv, msg] of [
+    [['--models', 'foo'], /^spikegrad bench: unknown model 'foo'/],
+    [['--batches', '10,x'], /^spikegrad bench: --batches needs positive integers/],
+    [['--backends', 'wasm3x'], /^spikegrad bench: unknown backend 'wasm3x'/],
+    [['--bogus'], /^spikegrad bench: unknown option '--bogus'/],
+  ] as Array<[string[], RegExp]>) {
+    const r = spawnSync(process.execPath, [script, ...argv, '--no-write'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, argv.join(' '));
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${argv.join(' ')}`);
+  }
+});
