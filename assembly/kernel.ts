@@ -637,7 +637,14 @@ function inputCurrent(net: usize, xb: usize, Z: usize): void {
   const bias = lp(net, D_BIAS);
   const wt = lp(net, D_WT);
   const rowB = <usize>np << 3;
-  for (let j = 0; j < np; j += 2) {
+  let j = 0;
+  // Eight neurons at a time (four independent sums, each bias + Σ_i in order), then pairs.
+  for (; j + 8 <= np; j += 8) {
+    const jb = <usize>j << 3;
+    copy8(Z + jb, bias + jb);
+    tile8(Z + jb, wt + jb, rowB, xb, 8, dIn);
+  }
+  for (; j < np; j += 2) {
     const jb = <usize>j << 3;
     let acc = v128.load(bias + jb);
     for (let i = 0; i < dIn; i++) {
