@@ -1677,6 +1677,10 @@ export function vjp(net: usize, job: usize): void {
   const linear = li(net, D_LINEAR) != 0;
   const leakV = f64x2.splat(load<f64>(net + D_LEAK));
   const Tf = <f64>T;
+  const TV = f64x2.splat(Tf);
+  // x / T is x · (1/T) bit for bit when T is a power of two (1/T exact; both are x·2^−k correctly rounded).
+  const pow2T = (T & (T - 1)) == 0;
+  const invTV = f64x2.splat(1.0 / Tf);
   const p = lp(net, D_PARAMS);
   const wpBase = lp(net, D_WP);
   const x = lp(job, J_X);
@@ -1718,12 +1722,21 @@ export function vjp(net: usize, job: usize): void {
     if (linear) {
       // rate_i = Σ_t s_i[t]: the forward pass's spike counts (the same sums of ±1 and 0 from 0, in t order).
       const RATE = tC + <usize>b * NpB + lastOffB;
+      const h2B = <usize>(hLast & ~1) << 3;
       for (let o = 0; o < dOut; o++) {
         const gv = load<f64>(gyb + (<usize>o << 3));
         if (gv == 0) continue;
         const row = <usize>(rwOff + o * hLast) << 3;
-        for (let i = 0; i < hLast; i++) {
-          const ib = <usize>i << 3;
+        // Element-wise, two inputs per instruction: grad[o][i] += (gv·rate_i)/T, COUT[i] += (W[o][i]·gv)/T.
+        const gvV = f64x2.splat(gv);
+        let ib: usize = 0;
+        for (; ib < h2B; ib += 16) {
+          const gq = grad + row + ib;
+          v128.store(gq, f64x2.add(v128.load(gq), divT(f64x2.mul(gvV, v128.load(RATE + ib)), TV, invTV, pow2T)));
+          const cq = COUT + ib;
+          v128.store(cq, f64x2.add(v128.load(cq), divT(f64x2.mul(v128.load(p + row + ib), gvV), TV, invTV, pow2T)));
+        }
+        if (hLast & 1) {
           const gq = grad + row + ib;
           store<f64>(gq, load<f64>(gq) + (gv * load<f64>(RATE + ib)) / Tf);
           const cq = COUT + ib;
@@ -1781,11 +1794,19 @@ export function vjp(net: usize, job: usize): void {
       if (l == 0) {
         const xb = x + (<usize>(b * dIn) << 3);
         const gxb = gx + (<usize>(b * dIn) << 3);
+        const d2B = <usize>(dIn & ~1) << 3;
         for (let o = 0; o < n0; o++) {
           const ao = load<f64>(A0 + (<usize>o << 3));
+          const aoV = f64x2.splat(ao);
           const row = <usize>(w0 + o * dIn) << 3;
-          for (let i = 0; i < dIn; i++) {
-            const ib = <usize>i << 3;
+          // Element-wise, two inputs per instruction: ∂L/∂W0[o][i] += a_o·x_i, ∂L/∂x_i += W0[o][i]·a_o.
+          let ib: usize = 0;
+          for (; ib < d2B; ib += 16) {
+            const gq = grad + row + ib;
+            v128.store(gq, f64x2.add(v128.load(gq), f64x2.mul(aoV, v128.load(xb + ib))));
+            v128.store(gxb + ib, f64x2.add(v128.load(gxb + ib), f64x2.mul(v128.load(p + row + ib), aoV)));
+          }
+          if (dIn & 1) {
             const gq = grad + row + ib;
             store<f64>(gq, load<f64>(gq) + ao * load<f64>(xb + ib));
             store<f64>(gxb + ib, load<f64>(gxb + ib) + load<f64>(p + row + ib) * ao);
@@ -1832,6 +1853,12 @@ export function vjp(net: usize, job: usize): void {
       if (t < T) backRows(1, nInP, wp, rowWp, sA + <usize>t * NpB + offB, n, sGS + <usize>t * NpB + inOffB, NpB, ghIn);
     }
   }
+}
+
+/** v / T lane by lane (as a multiplication by the exact 1/T when T is a power of two: the same bits). */
+// @ts-ignore: decorator
+@inline function divT(v: v128, TV: v128, invTV: v128, pow2: bool): v128 {
+  return pow2 ? f64x2.mul(v, invTV) : f64x2.div(v, TV);
 }
 
 /**
