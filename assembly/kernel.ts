@@ -1664,7 +1664,7 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
 /**
  * Samples [b0, b1) of the adjoint pass: accumulates into this thread's J_GRAD (parameters, with the bias
  * gradients kept padded in J_GB and the hidden weights transposed in J_GWT until `finishVjp`) and writes
- * ∂L/∂x of its samples to J_GX.
+ * ∂L/∂x of its samples to J_GX (none when J_GX is 0).
  */
 export function vjp(net: usize, job: usize): void {
   const L = li(net, D_L);
@@ -1804,12 +1804,12 @@ export function vjp(net: usize, job: usize): void {
           for (; ib < d2B; ib += 16) {
             const gq = grad + row + ib;
             v128.store(gq, f64x2.add(v128.load(gq), f64x2.mul(aoV, v128.load(xb + ib))));
-            v128.store(gxb + ib, f64x2.add(v128.load(gxb + ib), f64x2.mul(v128.load(p + row + ib), aoV)));
           }
+          if (gx != 0) for (let jb: usize = 0; jb < d2B; jb += 16) v128.store(gxb + jb, f64x2.add(v128.load(gxb + jb), f64x2.mul(v128.load(p + row + jb), aoV)));
           if (dIn & 1) {
             const gq = grad + row + ib;
             store<f64>(gq, load<f64>(gq) + ao * load<f64>(xb + ib));
-            store<f64>(gxb + ib, load<f64>(gxb + ib) + load<f64>(p + row + ib) * ao);
+            if (gx != 0) store<f64>(gxb + ib, load<f64>(gxb + ib) + load<f64>(p + row + ib) * ao);
           }
         }
         continue;

@@ -408,7 +408,7 @@ export class OperatorRegression implements Objective {
       });
       net.headBackward(h, hid[h.factor]!, n, Gh[h.factor]!, grad, gHidden[h.factor]!);
     }
-    net.kernels.forEach((k, f) => k.vjp(inputs[f]!, tapes[f]!, G[f]!, net.factorParams(grad, f), gHidden[f]));
+    net.kernels.forEach((k, f) => k.vjp(inputs[f]!, tapes[f]!, G[f]!, net.factorParams(grad, f), gHidden[f], false));
     grad[net.b0Off] = gb0;
     return L;
   }

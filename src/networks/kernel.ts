@@ -36,7 +36,11 @@ export interface SpikingMlpKernel {
     hidden?: { r: Float64Array; dr: Float64Array },
   ): { y: Float64Array; dy: Float64Array };
   newTape(batch: number): Tape;
-  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array): Float64Array;
+  /**
+   * Adds the parameter gradient of ḡy·y to `grad` and returns ∂L/∂x [batch][d_in], or an empty array when
+   * `inputGrad` is false (callers that do not need it save its products).
+   */
+  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array, inputGrad?: boolean): Float64Array;
   /** Release threads/memory (wasm backend); the kernel is unusable afterwards. */
   close?(): void;
 }

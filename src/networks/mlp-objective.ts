@@ -38,7 +38,7 @@ export class MlpRegression implements Objective {
     const gy = new Float64Array(pred.length);
     const loss = mse(pred, this.y, gy);
     grad.fill(0);
-    k.vjp(this.x, tape, gy, grad);
+    k.vjp(this.x, tape, gy, grad, undefined, false);
     return loss;
   }
 

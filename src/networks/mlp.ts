@@ -483,7 +483,7 @@ export class MlpKernel {
    *   readout: ∂L/∂W_out = ḡy r_Lᵀ, ∂L/∂B_out = ḡy, ḡS_L[t] = W_outᵀ ḡy / T
    * `gHidden` ([batch][N], optional) is ∂L/∂r for every neuron's time-averaged spikes (local losses).
    */
-  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array): Float64Array {
+  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array, inputGrad = true): Float64Array {
     const batch = tape.batch;
     this.checkInput(x, batch);
     if (gy.length !== batch * this.dOut) throw new Error('vjp: gy has the wrong size');
@@ -498,7 +498,7 @@ export class MlpKernel {
     const dOut = this.dOut;
     const tS = tape.s;
     const tG = tape.sg;
-    const gx = new Float64Array(batch * dIn);
+    const gx = new Float64Array(inputGrad ? batch * dIn : 0);
     const gS = new Float64Array(T * N); // ∂L/∂S for the current sample
     const a = new Float64Array(N);
     const a0sum = new Float64Array(this.width[0]!);
@@ -581,10 +581,8 @@ export class MlpKernel {
           for (let o = 0; o < n; o++) {
             const ao = a0sum[o]!;
             const row = wo + o * dIn;
-            for (let i = 0; i < dIn; i++) {
-              grad[row + i] += ao * x[xo + i]!;
-              gx[xo + i] += p[row + i]! * ao;
-            }
+            for (let i = 0; i < dIn; i++) grad[row + i] += ao * x[xo + i]!;
+            if (inputGrad) for (let i = 0; i < dIn; i++) gx[xo + i] += p[row + i]! * ao;
           }
         }
       }

@@ -612,11 +612,11 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     return { y: g.slice(yP >> 3, (yP >> 3) + batch * this.dOut), dy: g.slice(dyP >> 3, (dyP >> 3) + M * batch * this.dOut) };
   }
 
-  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array): Float64Array {
+  vjp(x: Float64Array, tape: Tape, gy: Float64Array, grad: Float64Array, gHidden?: Float64Array, inputGrad = true): Float64Array {
     const batch = tape.batch;
-    if (!(tape instanceof WasmTape)) return this.ref.vjp(x, tape, gy, grad, gHidden);
+    if (!(tape instanceof WasmTape)) return this.ref.vjp(x, tape, gy, grad, gHidden, inputGrad);
     if (tape.kernel !== this) throw new Error('the tape belongs to another kernel');
-    if (tape.ts) return this.ref.vjp(x, tape.ts, gy, grad, gHidden);
+    if (tape.ts) return this.ref.vjp(x, tape.ts, gy, grad, gHidden, inputGrad);
     this.checkInput(x, batch);
     if (gy.length !== batch * this.dOut) throw new Error('vjp: gy has the wrong size');
     if (grad.length !== this.layout.size) throw new Error('vjp: grad has the wrong size');
@@ -628,7 +628,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const a = new Arena(this.tapeBase + this.tapeCap);
     const xP = a.alloc(x.length * 8);
     const gyP = a.alloc(gy.length * 8);
-    const gxP = a.alloc(batch * this.dIn * 8);
+    const gxP = inputGrad ? a.alloc(batch * this.dIn * 8) : 0;
     const ghP = gHidden ? a.alloc(gHidden.length * 8) : 0;
     const gradP = a.alloc(th * P * 8);
     const gwtP = a.alloc(th * this.wtSize * 8);
@@ -641,7 +641,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     f.set(x, xP >> 3);
     f.set(gy, gyP >> 3);
     if (gHidden) f.set(gHidden, ghP >> 3);
-    f.fill(0, gxP >> 3, (gxP >> 3) + batch * this.dIn);
+    if (inputGrad) f.fill(0, gxP >> 3, (gxP >> 3) + batch * this.dIn);
     f.set(grad, gradP >> 3);
     f.fill(0, (gradP >> 3) + P, (gradP >> 3) + th * P);
     this.writeJobs(jobs, batch, th, (j, k) => {
@@ -650,7 +650,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       j[J.TG] = this.tapeBase + this.tapeMaskBytes(batch);
       j[J.TC] = this.tapeBase + this.tapeMaskBytes(batch) + this.tapeSlopeBytes(batch);
       j[J.GY] = gyP;
-      j[J.GX] = gxP;
+      j[J.GX] = gxP; // 0: no ∂L/∂x
       j[J.GH] = ghP;
       j[J.GRAD] = gradP + k * P * 8;
       j[J.GWT] = gwtP + k * this.wtSize * 8;
@@ -668,7 +668,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
         grad[i] = v;
       }
     }
-    return g.slice(gxP >> 3, (gxP >> 3) + batch * this.dIn);
+    return inputGrad ? g.slice(gxP >> 3, (gxP >> 3) + batch * this.dIn) : new Float64Array(0);
   }
 
   /** @internal Copy of the tape's spikes or slopes in the reference layout [batch][T][N]. */

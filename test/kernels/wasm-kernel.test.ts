@@ -72,6 +72,13 @@ function comparePasses(c: NetCase, sur: Surrogate, batch: number, seed: number, 
       const gx2 = wk.vjp(x, t2, gy, gb, gHidden);
       if (threads === 1) assertBitEqual(gb, ga, `${what}: vjp gradient${gHidden ? ' (gHidden)' : ''}`);
       assertBitEqual(gx2, gx1, `${what}: vjp ∂L/∂x${gHidden ? ' (gHidden)' : ''}`);
+      // Without ∂L/∂x: the same parameter gradient, bit for bit, and an empty array.
+      const gc = g0.slice();
+      const gd = g0.slice();
+      assert.equal(ref.vjp(x, t1, gy, gc, gHidden, false).length, 0, `${what}: no ∂L/∂x asked (ts)`);
+      assert.equal(wk.vjp(x, t2, gy, gd, gHidden, false).length, 0, `${what}: no ∂L/∂x asked (wasm)`);
+      assertBitEqual(gc, ga, `${what}: ts vjp gradient without ∂L/∂x`);
+      assertBitEqual(gd, gb, `${what}: wasm vjp gradient without ∂L/∂x`);
     }
 
     for (const M of Ms) {
