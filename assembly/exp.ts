@@ -169,12 +169,25 @@ function expTail(x: v128, t: v128, K: usize): v128 {
   const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
   const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
   const r = f64x2.sub(hi, lo);
+  return expFinish(t, hi, lo, r, expPoly(r, K), K);
+}
+
+/** fdlibm's c = r − r²·P(r²) (Horner, its order). */
+// @ts-ignore: decorator
+@inline
+function expPoly(r: v128, K: usize): v128 {
   const tt = f64x2.mul(r, r);
   let p = f64x2.add(v128.load(K, K_P4), f64x2.mul(tt, v128.load(K, K_P5)));
   p = f64x2.add(v128.load(K, K_P3), f64x2.mul(tt, p));
   p = f64x2.add(v128.load(K, K_P2), f64x2.mul(tt, p));
   p = f64x2.add(v128.load(K, K_P1), f64x2.mul(tt, p));
-  const c = f64x2.sub(r, f64x2.mul(tt, p));
+  return f64x2.sub(r, f64x2.mul(tt, p));
+}
+
+/** y = 1 − ((lo − r c/(2 − c)) − hi), times 2^k. */
+// @ts-ignore: decorator
+@inline
+function expFinish(t: v128, hi: v128, lo: v128, r: v128, c: v128, K: usize): v128 {
   const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(v128.load(K, K_TWO), c));
   const y = f64x2.sub(v128.load(K, K_ONE), f64x2.sub(f64x2.sub(lo, q), hi));
   // 2^k: the low bits of t + 1.5·2^52 are k; (k + 0x3ff) << 52 is the double 2^k (k in [-1021, 1021] here).
@@ -202,6 +215,37 @@ export function expNegCore(x: v128, K: usize): v128 {
 }
 
 /**
+ * expNegCore in three stages over a block of vectors, for loops that run each stage over the whole block before
+ * the next: one vector's exp is a chain of ~30 dependent operations (~100 cycles), and cutting it into three
+ * loops lets the out-of-order core overlap many more vectors (same operations, same bits). The state between
+ * stages is 80 bytes per vector at s: t, hi, lo, r, c.
+ */
+// @ts-ignore: decorator
+@inline
+export function expNegStage1(x: v128, K: usize, s: usize): void {
+  const reduce = f64x2.le(x, v128.load(K, K_NREDUCE));
+  const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
+  const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
+  const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
+  v128.store(s, t, 0);
+  v128.store(s, hi, 16);
+  v128.store(s, lo, 32);
+  v128.store(s, f64x2.sub(hi, lo), 48);
+}
+
+// @ts-ignore: decorator
+@inline
+export function expStage2(K: usize, s: usize): void {
+  v128.store(s, expPoly(v128.load(s, 48), K), 64);
+}
+
+// @ts-ignore: decorator
+@inline
+export function expStage3(K: usize, s: usize): v128 {
+  return expFinish(v128.load(s, 0), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), K);
+}
+
+/**
  * The x <= 0 path extended to every x <= −2^-28 (the slow branch next to expNegCore, for arguments below
  * −708): fdlibm's underflow branches as selects. x < u_threshold (−inf included) gives +0 (fdlibm's
  * twom1000·twom1000; the lane is computed on a stand-in meanwhile), k < −1021 gives (y·2^(k+1000))·2^-1000.
@@ -222,12 +266,13 @@ export function expNegWideCore(xIn: v128, K: usize): v128 {
   const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
   const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
   const r = f64x2.sub(hi, lo);
-  const tt = f64x2.mul(r, r);
-  let p = f64x2.add(v128.load(K, K_P4), f64x2.mul(tt, v128.load(K, K_P5)));
-  p = f64x2.add(v128.load(K, K_P3), f64x2.mul(tt, p));
-  p = f64x2.add(v128.load(K, K_P2), f64x2.mul(tt, p));
-  p = f64x2.add(v128.load(K, K_P1), f64x2.mul(tt, p));
-  const c = f64x2.sub(r, f64x2.mul(tt, p));
+  return expWideFinish(t, hi, lo, r, expPoly(r, K), under, K);
+}
+
+/** expFinish with fdlibm's underflow branches as selects (k < −1021: (y·2^(k+1000))·2^-1000; under: +0). */
+// @ts-ignore: decorator
+@inline
+function expWideFinish(t: v128, hi: v128, lo: v128, r: v128, c: v128, under: v128, K: usize): v128 {
   const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(v128.load(K, K_TWO), c));
   const y = f64x2.sub(v128.load(K, K_ONE), f64x2.sub(f64x2.sub(lo, q), hi));
   const low = f64x2.lt(t, v128.load(K, K_KLOW));
@@ -236,4 +281,19 @@ export function expNegWideCore(xIn: v128, K: usize): v128 {
   // (y·2^(k+1000))·2^-1000 on those lanes, ·1 (exact) on the others, so no lane gets needless subnormal products.
   const res = f64x2.mul(f64x2.mul(y, twopk), v128.bitselect(v128.load(K, K_TWOM1000), v128.load(K, K_ONE), low));
   return v128.andnot(res, under);
+}
+
+/** expNegWideCore in the three stages (expNegStage1 …): stage 1 and 3 take the argument itself. */
+// @ts-ignore: decorator
+@inline
+export function expNegWideStage1(xIn: v128, K: usize, s: usize): void {
+  const under = f64x2.lt(xIn, v128.load(K, K_UTHRESH));
+  expNegStage1(v128.bitselect(v128.load(K, K_STANDIN), xIn, under), K, s);
+}
+
+// @ts-ignore: decorator
+@inline
+export function expNegWideStage3(xIn: v128, K: usize, s: usize): v128 {
+  const under = f64x2.lt(xIn, v128.load(K, K_UTHRESH));
+  return expWideFinish(v128.load(s, 0), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), under, K);
 }

@@ -21,7 +21,7 @@
  * `job` (a sample range and pointers). Several instances may share one memory and run different sample
  * ranges of one job concurrently. The layouts below must match wasm-kernel.ts.
  */
-import { K_BYTES, expCore, expNegCore, expNegOkMask, expNegWideCore, expNegWideOkMask, expOkMask, expScalar } from './exp';
+import { K_BYTES, expCore, expNegCore, expNegOkMask, expNegStage1, expNegWideCore, expNegWideOkMask, expNegWideStage1, expNegWideStage3, expOkMask, expScalar, expStage2, expStage3 } from './exp';
 import { cos2pi, detLog, kernelCos, kernelSin, steinD } from './stein';
 import { copy8, fill8, tile8 } from './tile';
 
@@ -145,7 +145,10 @@ const R_A = 8;
 const R_GS = 9;
 const R_V = 10;
 const R_DZ = 11;
-const R_END = 12;
+const R_XB = 12;
+const R_END = 13;
+/** The staged exp's state for one block of GAUSS_BLOCK values (16 vectors × 80 bytes). */
+const XB_BYTES: usize = 1280;
 /**
  * Samples whose first-layer current tangents dB + dW x (+ W dx) the tangent pass computes together, channel
  * by channel: each channel's dW (dIn × width) is then read once per chunk instead of once per sample (with
@@ -182,7 +185,9 @@ function scratchOffset(net: usize, M: i32, region: i32): usize {
   if (region == R_V) return o;
   o += 6 * NpB;
   if (region == R_DZ) return o;
-  return o + TNpB;
+  o += TNpB;
+  if (region == R_XB) return o;
+  return o + XB_BYTES;
 }
 
 /** Scratch bytes one thread needs for M tangent channels (M = 0 for forward and vjp). */
@@ -319,8 +324,46 @@ function slopesScalar(net: usize, pre: usize, dst: usize, n: i32): void {
   if (n & 2) slopesScalar(net, pre + pairs, dst + pairs, 2);
 }
 
-/** dst[0..n) = surrogate slopes at U_pre values pre[0..n) (n even; one loop per surrogate kind). */
-function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
+/**
+ * The Gaussian slopes s'(x) = a·exp(b·x²), x = U_pre − θ, in blocks of 32 values: the exp arguments first (into
+ * dst), then the exp in three stages, each over the whole block (expNegStage1 …): the same operations as
+ * slopePair, so the same bits, but many exps in flight at once. A block with arguments below −708 takes the
+ * wide path's stages; one with an argument the wide path does not cover (NaN, or above −2^-28: a potential within
+ * ~10⁻⁴σ of θ) goes through slopePair, as does the tail.
+ */
+function gaussianSlopes(net: usize, pre: usize, dst: usize, n: i32, xb: usize, thV: v128, sa: v128, sb: v128, K: usize): void {
+  const blocksB = <usize>(n >> 5) << 8;
+  for (let ib: usize = 0; ib < blocksB; ib += 256) {
+    const p = pre + ib;
+    const d = dst + ib;
+    let ok = i64x2.splat(-1);
+    for (let k: usize = 0; k < 256; k += 16) {
+      const e = expArg(1, f64x2.sub(v128.load(p + k), thV), sb);
+      v128.store(d + k, e);
+      ok = v128.and(ok, expNegOkMask(e, K));
+    }
+    if (i64x2.all_true(ok)) {
+      for (let k: usize = 0; k < 256; k += 16) expNegStage1(v128.load(d + k), K, xb + k * 5);
+      for (let k: usize = 0; k < 256; k += 16) expStage2(K, xb + k * 5);
+      for (let k: usize = 0; k < 256; k += 16) v128.store(d + k, f64x2.mul(sa, expStage3(K, xb + k * 5)));
+      continue;
+    }
+    // Arguments below −708 (potentials far below the threshold): the wide path, in stages too.
+    let wide = i64x2.splat(-1);
+    for (let k: usize = 0; k < 256; k += 16) wide = v128.and(wide, expNegWideOkMask(v128.load(d + k), K));
+    if (i64x2.all_true(wide)) {
+      for (let k: usize = 0; k < 256; k += 16) expNegWideStage1(v128.load(d + k), K, xb + k * 5);
+      for (let k: usize = 0; k < 256; k += 16) expStage2(K, xb + k * 5);
+      for (let k: usize = 0; k < 256; k += 16) v128.store(d + k, f64x2.mul(sa, expNegWideStage3(v128.load(d + k), K, xb + k * 5)));
+      continue;
+    }
+    for (let k: usize = 0; k < 256; k += 32) slopePair(1, false, net, p + k, d + k, thV, sa, sb, K);
+  }
+  slopeLoop(1, false, net, pre + blocksB, dst + blocksB, n - (n >> 5 << 5), thV, sa, sb, K);
+}
+
+/** dst[0..n) = surrogate slopes at U_pre values pre[0..n) (n even; one loop per surrogate kind); xb: XB_BYTES of scratch. */
+function slopes(net: usize, pre: usize, dst: usize, n: i32, xb: usize): void {
   const signed = li(net, D_SIGNED) != 0;
   const kind = li(net, D_SUR);
   const thV = f64x2.splat(load<f64>(net + D_TH));
@@ -333,7 +376,7 @@ function slopes(net: usize, pre: usize, dst: usize, n: i32): void {
     else if (kind == 3) slopeLoop(3, true, net, pre, dst, n, thV, sa, sb, K);
     else slopeLoop(4, true, net, pre, dst, n, thV, sa, sb, K);
   } else {
-    if (kind == 1) slopeLoop(1, false, net, pre, dst, n, thV, sa, sb, K);
+    if (kind == 1) gaussianSlopes(net, pre, dst, n, xb, thV, sa, sb, K);
     else if (kind == 2) slopeLoop(2, false, net, pre, dst, n, thV, sa, sb, K);
     else if (kind == 3) slopeLoop(3, false, net, pre, dst, n, thV, sa, sb, K);
     else slopeLoop(4, false, net, pre, dst, n, thV, sa, sb, K);
@@ -381,9 +424,9 @@ function steinSlopes(net: usize, pre: usize, dst: usize, b: i32): void {
 }
 
 /** The slopes of sample b, [T][Np] from its U_pre rows: the deterministic surrogates vectorised, Stein scalar. */
-function sampleSlopes(net: usize, pre: usize, dst: usize, TNp: i32, b: i32): void {
+function sampleSlopes(net: usize, pre: usize, dst: usize, TNp: i32, b: i32, xb: usize): void {
   if (li(net, D_SUR) >= 5) steinSlopes(net, pre, dst, b);
-  else slopes(net, pre, dst, TNp);
+  else slopes(net, pre, dst, TNp, xb);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -739,6 +782,7 @@ export function forward(net: usize, job: usize): void {
   const scr = lp(job, J_SCR);
   const sMask = scr + scratchOffset(net, 0, R_MASK);
   const sPre = scr + scratchOffset(net, 0, R_PRE);
+  const sXB = scr + scratchOffset(net, 0, R_XB);
   const sC = scr + scratchOffset(net, 0, R_C);
   const sZ0 = scr + scratchOffset(net, 0, R_Z0);
   const maskB = <usize>(T * li(net, D_MW)) << 3;
@@ -764,7 +808,7 @@ export function forward(net: usize, job: usize): void {
     const mask = tS != 0 ? tS + <usize>b * maskB : sMask;
     primalSample(net, x + (<usize>(b * dIn) << 3), sZ0, mask, tS != 0 ? sPre : 0, sC);
     if (tS != 0) {
-      sampleSlopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp, b);
+      sampleSlopes(net, sPre, tG + (<usize>(b * TNp) << 3), TNp, b, sXB);
       memory.copy(lp(job, J_TC) + <usize>b * (<usize>Np << 3), sC, <usize>Np << 3);
     }
     readout(net, sC, y + (<usize>(b * dOut) << 3));
@@ -1338,6 +1382,7 @@ export function jvp(net: usize, job: usize): void {
   const scr = lp(job, J_SCR);
   const sMask = scr + scratchOffset(net, M, R_MASK);
   const sPre = scr + scratchOffset(net, M, R_PRE);
+  const sXB = scr + scratchOffset(net, M, R_XB);
   const sG = scr + scratchOffset(net, M, R_G);
   const sC = scr + scratchOffset(net, M, R_C);
   const sZ0 = scr + scratchOffset(net, M, R_Z0);
@@ -1368,12 +1413,12 @@ export function jvp(net: usize, job: usize): void {
       next = ce;
     }
     inputTangents(net, job, cs, ce, sDZ0);
-    for (let b = cs; b < ce; b++) jvpSample(net, job, b, b - cs, sMask, sPre, sG, sC, sZ0, sDS, sDC, sDZ0, sDZ, sW0, sAT);
+    for (let b = cs; b < ce; b++) jvpSample(net, job, b, b - cs, sMask, sPre, sG, sC, sZ0, sDS, sDC, sDZ0, sDZ, sW0, sAT, sXB);
   }
 }
 
 /** Sample b (index c in its chunk) of the tangent pass: primal, slopes, every channel's tangent, readouts. */
-function jvpSample(net: usize, job: usize, b: i32, c: i32, sMask: usize, sPre: usize, sG: usize, sC: usize, sZ0: usize, sDS: usize, sDC: usize, sDZ0: usize, sDZ: usize, sW0: usize, sAT: usize): void {
+function jvpSample(net: usize, job: usize, b: i32, c: i32, sMask: usize, sPre: usize, sG: usize, sC: usize, sZ0: usize, sDS: usize, sDC: usize, sDZ0: usize, sDZ: usize, sW0: usize, sAT: usize, sXB: usize): void {
   const L = li(net, D_L);
   const T = li(net, D_T);
   const dIn = li(net, D_DIN);
@@ -1399,7 +1444,7 @@ function jvpSample(net: usize, job: usize, b: i32, c: i32, sMask: usize, sPre: u
   {
     const xb = x + (<usize>(b * dIn) << 3);
     primalSample(net, xb, sZ0, sMask, sPre, sC);
-    sampleSlopes(net, sPre, sG, TNp, b);
+    sampleSlopes(net, sPre, sG, TNp, b, sXB);
     scaleFirstSlopes(net, sG, sW0, sAT);
     memory.fill(sDC, 0, <usize>M * NpB);
     for (let l = 0; l < L; l++) {
@@ -1925,6 +1970,11 @@ export function expArray(net: usize, src: usize, dst: usize, n: i32, neg: i32): 
       expScalarPair(src + ib, dst + ib);
     }
   }
+}
+
+/** Test hook: dst[0..n) = the surrogate slopes (the pass's surrogate in the descriptor) at U_pre values src[0..n), n even. */
+export function slopesArray(net: usize, src: usize, dst: usize, n: i32, xb: usize): void {
+  slopes(net, src, dst, n, xb);
 }
 
 function expScalarPair(src: usize, dst: usize): void {

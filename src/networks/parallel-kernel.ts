@@ -24,6 +24,7 @@ export interface KernelExports {
   prepareTangents(net: number, job: number): void;
   scratchBytes(net: number, M: number): number;
   expArray(net: number, src: number, dst: number, n: number, neg: number): void;
+  slopesArray(net: number, src: number, dst: number, n: number, xb: number): void;
   writeExpConstants(ptr: number): void;
   layoutOk(): number;
   expScalar(x: number): number;

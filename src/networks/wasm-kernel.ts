@@ -747,6 +747,27 @@ export class WasmMlpKernel implements SpikingMlpKernel {
   }
 
   /**
+   * Test hook: the wasm slopes of a deterministic surrogate at the membrane potentials `pre` (U before the
+   * reset), as one pass computes them for a sample's [T][Np] rows (blocks of 32 values, then pairs).
+   */
+  wasmSlopes(pre: Float64Array, surrogate: Surrogate): Float64Array {
+    const code = surrogateCode(surrogate);
+    if (!code || code.kind >= KIND_STEIN) throw new Error('wasmSlopes: a deterministic surrogate that runs in wasm');
+    const n = pre.length + (pre.length & 1);
+    const a = new Arena(this.tapeBase + this.tapeCap);
+    const src = a.alloc(n * 8);
+    const dst = a.alloc(n * 8);
+    const xb = a.alloc(1280);
+    this.ensure(a.end);
+    this.setSurrogate(code, { surrogate });
+    const f = this.f64();
+    f.fill(0, src >> 3, (src >> 3) + n);
+    f.set(pre, src >> 3);
+    this.ex.slopesArray(this.net, src, dst, n, xb);
+    return this.f64().slice(dst >> 3, (dst >> 3) + pre.length);
+  }
+
+  /**
    * Test hook: `which` of assembly/stein.ts on every element of `xs`: 0 log, 1 cos2pi, 2 kernelCos, 3 kernelSin.
    */
   wasmDetMath(xs: Float64Array, which: number): Float64Array {

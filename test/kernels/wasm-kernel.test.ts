@@ -288,6 +288,40 @@ test('wasm exp (vector and scalar paths) is bit-identical to Math.exp', () => {
   k.close();
 });
 
+test('wasm Gaussian slopes (blocks of 32 in three exp stages, wide path, fallbacks, tail) are bit-identical to the reference', () => {
+  const k = new WasmMlpKernel(config(cases[1]!)); // threshold 1, not signed
+  const rng = new Rng(17);
+  for (const sigma of [0.5, 0.3, 0.05]) {
+    const sur = gaussian(sigma);
+    const xs: number[] = [];
+    // A block on the common path: |U − θ| within a few σ.
+    for (let i = 0; i < 32; i++) xs.push(1 + sigma * 4 * (rng.uniform() - 0.5));
+    // A block that needs the wide path: potentials far below θ (b·x² below −708 and below −745.13) among common ones.
+    for (let i = 0; i < 32; i++) xs.push(i % 3 === 0 ? 1 - sigma * (37.7 + 2 * rng.uniform()) : i % 3 === 1 ? 1 - sigma * 60 * rng.uniform() : 1 + sigma * (rng.uniform() - 0.5));
+    // Blocks the wide path does not cover: U = θ exactly (x = 0), within 10⁻⁹σ of θ, NaN, ±∞.
+    for (const odd of [1, 1 + 1e-9 * sigma, NaN, -Infinity, Infinity]) {
+      for (let i = 0; i < 32; i++) xs.push(i === 13 ? odd : 1 - sigma * 3 * rng.uniform());
+    }
+    // Mixed random blocks, then a tail of 5 values (pairs and the padded odd one).
+    for (let i = 0; i < 32 * 40 + 5; i++) xs.push(1 + sigma * (rng.uniform() < 0.3 ? -50 * rng.uniform() : 6 * (rng.uniform() - 0.5)));
+    const pre = Float64Array.from(xs);
+    const got = k.wasmSlopes(pre, sur);
+    let underflows = 0;
+    for (let i = 0; i < pre.length; i++) {
+      const want = sur.d(pre[i]! - 1, i);
+      if (want === 0) underflows++;
+      if (!Object.is(got[i], want)) assert.fail(`σ = ${sigma}: slope at U = ${pre[i]} is ${got[i]}, reference ${want}`);
+    }
+    assert.ok(underflows > 0, `σ = ${sigma}: some slopes underflow to 0`);
+  }
+  for (const sur of [atan(2), fastSigmoid(25), sigmoid(5)]) {
+    const pre = Float64Array.from({ length: 101 }, () => 1 + 8 * (rng.uniform() - 0.5));
+    const got = k.wasmSlopes(pre, sur);
+    for (let i = 0; i < pre.length; i++) assert.ok(Object.is(got[i], sur.d(pre[i]! - 1, i)), `${sur.spec.name}: slope at ${pre[i]}`);
+  }
+  k.close();
+});
+
 test('Stein sample functions: wasm log, cos2pi and kernels bit-identical to src/util/detmath.ts; log = Math.log', () => {
   const k = new WasmMlpKernel(config(cases[1]!));
   k.setParams(params(k.cfg, 1));
