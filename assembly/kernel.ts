@@ -104,6 +104,7 @@ const J_TC: usize = 96; // tape spike counts f64[batch][Np] (with J_TS)
 const J_DRWT: usize = 100; // f64[M][h][dOutP] readout weight tangents, transposed like D_RWT (linear readout)
 const J_CTR: usize = 104; // i32 chunk counter shared by the threads of a jvp (shared memory), or 0: own range
 const J_CSZ: usize = 108; // samples per chunk taken from J_CTR (1 … CHUNK)
+const J_LZERO: usize = 112; // i32[M][L]: 1 where channel m's layer-l weight and bias tangents are all +0 (prepareTangents)
 
 const ZERO = f64x2(0.0, 0.0);
 const ONE = f64x2(1.0, 1.0);
@@ -1136,7 +1137,7 @@ export function forward(net: usize, job: usize): void {
  * One channel's tangent of layer l ≥ 1 for all T steps (layer 0: firstLayerTangent): dsrc is the channel's
  * padded dB of the layer; `dense` when the channel starts below l (adds W dS_{l−1}). DZ is a [T][Np] work area.
  */
-function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool, mask: usize, G: usize, DS: usize, DC: usize, DZ: usize): void {
+function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, zeroParams: bool, dense: bool, mask: usize, G: usize, DS: usize, DC: usize, DZ: usize): void {
   const ly = layer(net, l);
   const T = li(net, D_T);
   const np = li(ly, L_NP);
@@ -1158,7 +1159,10 @@ function tangentLayer(net: usize, l: i32, dsrc: usize, dwtM: usize, dense: bool,
   const wtIdx = <usize>li(ly, L_WT) << 3;
   const rowB = <usize>np << 3;
   const DZl = DZ + offB;
-  if (li(net, D_SIGNED) != 0) spikeTangent(true, T, np, dsrc, dwtM + wtIdx, rowB, inMask, inNW, inNegB, maskRowB, DZl, rowNpB);
+  // The channel does not perturb this layer's parameters (a layer-wise direction for a layer below): every sum
+  // dB + Σ ±dW the spike term forms is +0 + (±0) … = +0, so the rows are +0 without forming them.
+  if (zeroParams) for (let t = 0; t < T; t++) memory.fill(DZl + <usize>t * rowNpB, 0, rowB);
+  else if (li(net, D_SIGNED) != 0) spikeTangent(true, T, np, dsrc, dwtM + wtIdx, rowB, inMask, inNW, inNegB, maskRowB, DZl, rowNpB);
   else spikeTangent(false, T, np, dsrc, dwtM + wtIdx, rowB, inMask, inNW, inNegB, maskRowB, DZl, rowNpB);
   if (dense) {
     const dsPrev = DS + (<usize>li(ly, L_INOFF) << 3);
@@ -1210,6 +1214,7 @@ export function prepareTangents(net: usize, job: usize): void {
   const h = li(layer(net, L - 1), L_N);
   const rw = li(net, D_RW);
   const drwt = lp(job, J_DRWT);
+  const lzero = lp(job, J_LZERO);
   for (let m = 0; m < M; m++) {
     const pm = dP + (<usize>(m * P) << 3);
     if (linear) {
@@ -1238,6 +1243,11 @@ export function prepareTangents(net: usize, job: usize): void {
       const bsrc = pm + (<usize>li(ly, L_BOFF) << 3);
       const bdst = dB + (<usize>(m * Np + li(ly, L_OFF)) << 3);
       for (let o = 0; o < n; o++) store<f64>(bdst + (<usize>o << 3), load<f64>(bsrc + (<usize>o << 3)));
+      // Whether every weight and bias tangent of the layer is +0 (bit pattern 0; −0 does not count).
+      let bits: u64 = 0;
+      for (let i = 0; i < n * nIn; i++) bits |= load<u64>(src + (<usize>i << 3));
+      for (let o = 0; o < n; o++) bits |= load<u64>(bsrc + (<usize>o << 3));
+      store<i32>(lzero + (<usize>(m * L + l) << 2), bits == 0 ? 1 : 0);
     }
   }
 }
@@ -1437,6 +1447,7 @@ function jvpSample(net: usize, job: usize, b: i32, c: i32, sMask: usize, sPre: u
   const dP = lp(job, J_DP);
   const hid = lp(job, J_HID);
   const hidd = lp(job, J_HIDD);
+  const lzero = lp(job, J_LZERO);
   const NpB = <usize>Np << 3;
   const TNp = T * Np;
   const TNpB = <usize>TNp << 3;
@@ -1456,7 +1467,8 @@ function jvpSample(net: usize, job: usize, b: i32, c: i32, sMask: usize, sPre: u
           firstLayerTangent(net, sDZ0 + (<usize>((m * CHUNK + c) * np0) << 3), sG, sW0, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, L > 1);
           continue;
         }
-        tangentLayer(net, l, dBBase + <usize>m * NpB + offB, dwtBase + (<usize>(m * wtSize) << 3), st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, sDZ);
+        const zeroParams = load<i32>(lzero + (<usize>(m * L + l) << 2)) != 0;
+        tangentLayer(net, l, dBBase + <usize>m * NpB + offB, dwtBase + (<usize>(m * wtSize) << 3), zeroParams, st < l, sMask, sG, sDS + <usize>m * TNpB, sDC + <usize>m * NpB, sDZ);
       }
     }
     readout(net, sC, y + (<usize>(b * dOut) << 3));

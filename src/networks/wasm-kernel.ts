@@ -42,7 +42,7 @@ const LS = 64; // bytes per layer record
 const LW = { N: 0, NP: 1, NIN: 2, NINP: 3, OFF: 4, INOFF: 5, WT: 6, WP: 7, WOFF: 8, BOFF: 9, UOFF: 10, MW: 11, NW: 12 } as const; // i32 words
 const J = {
   B0: 0, B1: 1, BATCH: 2, X: 3, Y: 4, TS: 5, TG: 6, RATES: 7, SCR: 8, M: 9, DWT: 10, DB: 11, DX: 12, START: 13, DY: 14, DP: 15,
-  GY: 16, GRAD: 17, GWT: 18, GX: 19, GB: 20, HID: 21, HIDD: 22, GH: 23, TC: 24, DRWT: 25, CTR: 26, CSZ: 27,
+  GY: 16, GRAD: 17, GWT: 18, GX: 19, GB: 20, HID: 21, HIDD: 22, GH: 23, TC: 24, DRWT: 25, CTR: 26, CSZ: 27, LZERO: 28,
 } as const; // i32 words
 const JOB_BYTES = 128;
 /** Bytes at the start of memory reserved for the thread pool's control words. */
@@ -570,6 +570,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const dBP = a.alloc(M * this.Np * 8);
     const dxP = dx ? a.alloc(dx.length * 8) : 0;
     const startP = a.alloc(M * 4);
+    const lzeroP = a.alloc(M * this.nSpiking * 4);
     const hidP = hidden ? a.alloc(batch * this.N * 8) : 0;
     const hiddP = hidden ? a.alloc(M * batch * this.N * 8) : 0;
     const th = this.passThreads(batch, 4);
@@ -596,6 +597,7 @@ export class WasmMlpKernel implements SpikingMlpKernel {
       j[J.DB] = dBP;
       j[J.DX] = dxP;
       j[J.START] = startP;
+      j[J.LZERO] = lzeroP;
       j[J.DY] = dyP;
       j[J.DP] = dPP;
       j[J.HID] = hidP;

@@ -161,6 +161,47 @@ test('zero and −0 tangents (dS = 0 inputs are skipped, signs of zero kept) mat
   }
 });
 
+test('layer-wise channels (parameter tangents +0 above their layer: spike terms not formed) match the reference bit for bit', () => {
+  for (const c of [cases[0]!, cases[2]!, cases[7]!, cases[1]!]) {
+    const cfg = config(c);
+    const ref = new MlpKernel(cfg);
+    const wk = new WasmMlpKernel(cfg);
+    const p = params(cfg, 23);
+    ref.setParams(p);
+    wk.setParams(p);
+    const rng = new Rng(24);
+    const batch = 5;
+    const x = randn(batch * cfg.sizes[0]!, rng);
+    const P = ref.nParams;
+    const groups = ref.layerRanges.length;
+    // One channel per layer as RfgEstimator builds them (zero outside the layer), then a channel whose layers
+    // above its first are −0 (those sums must still be formed: −0 + −0 = −0).
+    const M = groups + 1;
+    const V = new Float64Array(M * P);
+    const first = new Int32Array(M);
+    for (let g = 0; g < groups; g++) {
+      const [a, b] = ref.layerRanges[g]!;
+      for (let i = a; i < b; i++) V[g * P + i] = rng.uniform() < 0.5 ? -1 : 1;
+      first[g] = g;
+    }
+    const [a0, b0] = ref.layerRanges[0]!;
+    V.fill(-0, groups * P, (groups + 1) * P);
+    for (let i = a0; i < b0; i++) V[groups * P + i] = rng.uniform() - 0.5;
+    const opts = { surrogate: gaussian(0.5) };
+    const a = ref.jvp(x, batch, V, M, opts, undefined, first);
+    const b = wk.jvp(x, batch, V, M, opts, undefined, first);
+    assertBitEqual(b.dy, a.dy, `${JSON.stringify(c)}: layer-wise jvp`);
+    assert.ok(nonzero(a.dy) > 0, `${JSON.stringify(c)}: nonzero tangents`);
+    for (const threads of [2]) {
+      const wk2 = new WasmMlpKernel(cfg, { threads });
+      wk2.setParams(p);
+      assertBitEqual(wk2.jvp(x, batch, V, M, opts, undefined, first).dy, a.dy, `${JSON.stringify(c)}: layer-wise jvp, ${threads} threads`);
+      wk2.close();
+    }
+    wk.close();
+  }
+});
+
 test('Stein surrogates (K = 1, 2, 3; antithetic) run in wasm, bit-identical to the reference', () => {
   let seed = 70;
   const sts = [stein(0.5, 1), stein(0.5, 2), stein(0.3, 3), stein(0.4, 1, true), stein(0.5, 2, true)];
