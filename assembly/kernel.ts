@@ -1512,15 +1512,19 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * V vectors (from j0) of a_l for all steps, t = T−1 … 0, in registers: a = ∂L/∂S · g + λ a (stored to A
- * rows when A != 0), the padded bias gradient gB += a, and (layer 0) Σ_t a into A0.
+ * V vectors (from j0) of a_l for all steps, t = T−1 … 0, in registers: a = ∂L/∂S · g + λ a, the padded bias
+ * gradient gB += a, and either (FIRST, layer 0) Σ_t a into A0 or (layers above) the a rows into A. GS: ∂L/∂S is
+ * the same for every step (the last layer's, from the readout). LEAK1: λ = 1, and 1·a = a exactly, so the
+ * product is left out of the chain.
  */
 // @ts-ignore: decorator
 @inline function adjointTile(
   V: i32,
+  GS: bool,
+  FIRST: bool,
+  LEAK1: bool,
   T: i32,
   j0: i32,
-  gsConst: bool,
   gsrc: usize,
   G: usize,
   A: usize,
@@ -1553,7 +1557,7 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
   let g2 = ZERO;
   let g3 = ZERO;
   const gsj = gsrc + jb;
-  if (gsConst) {
+  if (GS) {
     g0 = v128.load(gsj, 0);
     if (V > 1) g1 = v128.load(gsj, 16);
     if (V > 2) {
@@ -1565,7 +1569,7 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
   const Aj = A + jb;
   for (let t = T - 1; t >= 0; t--) {
     const row = <usize>t * rowNpB;
-    if (!gsConst) {
+    if (!GS) {
       const q = gsj + row;
       g0 = v128.load(q, 0);
       if (V > 1) g1 = v128.load(q, 16);
@@ -1575,23 +1579,25 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
       }
     }
     const gr = Gj + row;
-    a0 = f64x2.add(f64x2.mul(g0, v128.load(gr, 0)), f64x2.mul(leakV, a0));
+    a0 = f64x2.add(f64x2.mul(g0, v128.load(gr, 0)), LEAK1 ? a0 : f64x2.mul(leakV, a0));
     b0 = f64x2.add(b0, a0);
-    s0 = f64x2.add(s0, a0);
+    if (FIRST) s0 = f64x2.add(s0, a0);
     if (V > 1) {
-      a1 = f64x2.add(f64x2.mul(g1, v128.load(gr, 16)), f64x2.mul(leakV, a1));
+      a1 = f64x2.add(f64x2.mul(g1, v128.load(gr, 16)), LEAK1 ? a1 : f64x2.mul(leakV, a1));
       b1 = f64x2.add(b1, a1);
-      s1 = f64x2.add(s1, a1);
+      if (FIRST) s1 = f64x2.add(s1, a1);
     }
     if (V > 2) {
-      a2 = f64x2.add(f64x2.mul(g2, v128.load(gr, 32)), f64x2.mul(leakV, a2));
-      a3 = f64x2.add(f64x2.mul(g3, v128.load(gr, 48)), f64x2.mul(leakV, a3));
+      a2 = f64x2.add(f64x2.mul(g2, v128.load(gr, 32)), LEAK1 ? a2 : f64x2.mul(leakV, a2));
+      a3 = f64x2.add(f64x2.mul(g3, v128.load(gr, 48)), LEAK1 ? a3 : f64x2.mul(leakV, a3));
       b2 = f64x2.add(b2, a2);
       b3 = f64x2.add(b3, a3);
-      s2 = f64x2.add(s2, a2);
-      s3 = f64x2.add(s3, a3);
+      if (FIRST) {
+        s2 = f64x2.add(s2, a2);
+        s3 = f64x2.add(s3, a3);
+      }
     }
-    if (A != 0) {
+    if (!FIRST) {
       const ar = Aj + row;
       v128.store(ar, a0, 0);
       if (V > 1) v128.store(ar, a1, 16);
@@ -1607,7 +1613,7 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
     v128.store(gbj, b2, 32);
     v128.store(gbj, b3, 48);
   }
-  if (A0 != 0) {
+  if (FIRST) {
     const q = A0 + jb;
     v128.store(q, s0, 0);
     if (V > 1) v128.store(q, s1, 16);
@@ -1616,6 +1622,18 @@ function readoutTangent(net: usize, C: usize, DC: usize, dP: usize, M: i32, star
       v128.store(q, s3, 48);
     }
   }
+}
+
+/** adjointTile over a layer's np (padded) neurons: tiles of 8, then 4, then 2. */
+// @ts-ignore: decorator
+@inline function adjointLayer(GS: bool, FIRST: bool, LEAK1: bool, T: i32, np: i32, gsrc: usize, G: usize, A: usize, rowNpB: usize, gB: usize, A0: usize, leakV: v128): void {
+  let j = 0;
+  for (; j + 8 <= np; j += 8) adjointTile(4, GS, FIRST, LEAK1, T, j, gsrc, G, A, rowNpB, gB, A0, leakV);
+  if (j + 4 <= np) {
+    adjointTile(2, GS, FIRST, LEAK1, T, j, gsrc, G, A, rowNpB, gB, A0, leakV);
+    j += 4;
+  }
+  if (j < np) adjointTile(1, GS, FIRST, LEAK1, T, j, gsrc, G, A, rowNpB, gB, A0, leakV);
 }
 
 /**
@@ -1733,6 +1751,7 @@ export function vjp(net: usize, job: usize): void {
   const signed = li(net, D_SIGNED) != 0;
   const linear = li(net, D_LINEAR) != 0;
   const leakV = f64x2.splat(load<f64>(net + D_LEAK));
+  const leak1 = load<f64>(net + D_LEAK) == 1.0;
   const Tf = <f64>T;
   const TV = f64x2.splat(Tf);
   // x / T is x · (1/T) bit for bit when T is a power of two (1/T exact; both are x·2^−k correctly rounded).
@@ -1832,22 +1851,17 @@ export function vjp(net: usize, job: usize): void {
       const Al = l > 0 ? sA + offB : 0;
       const gBl = gB + offB;
       const A0l = l == 0 ? A0 : 0;
-      let j = 0;
       if (gsConst) {
-        for (; j + 8 <= np; j += 8) adjointTile(4, T, j, true, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
-        if (j + 4 <= np) {
-          adjointTile(2, T, j, true, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
-          j += 4;
-        }
-        if (j < np) adjointTile(1, T, j, true, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
-      } else {
-        for (; j + 8 <= np; j += 8) adjointTile(4, T, j, false, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
-        if (j + 4 <= np) {
-          adjointTile(2, T, j, false, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
-          j += 4;
-        }
-        if (j < np) adjointTile(1, T, j, false, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
-      }
+        if (l == 0) {
+          if (leak1) adjointLayer(true, true, true, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+          else adjointLayer(true, true, false, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+        } else if (leak1) adjointLayer(true, false, true, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+        else adjointLayer(true, false, false, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+      } else if (l == 0) {
+        if (leak1) adjointLayer(false, true, true, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+        else adjointLayer(false, true, false, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+      } else if (leak1) adjointLayer(false, false, true, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
+      else adjointLayer(false, false, false, T, np, gsrc, Gl, Al, NpB, gBl, A0l, leakV);
       if (l == 0) {
         const xb = x + (<usize>(b * dIn) << 3);
         const gxb = gx + (<usize>(b * dIn) << 3);
