@@ -75,6 +75,7 @@ test('npm run bench: a bad option gets one line and exit status 2, and nothing i
     [['--batches', '10,x'], /^spikegrad bench: --batches needs positive integers/],
     [['--backends', 'wasm3x'], /^spikegrad bench: unknown backend 'wasm3x'/],
     [['--bogus'], /^spikegrad bench: unknown option '--bogus'/],
+    [['--rounds', '0'], /^spikegrad bench: --rounds needs a positive integer/],
   ] as Array<[string[], RegExp]>) {
     const r = spawnSync(process.execPath, [script, ...argv, '--no-write'], { encoding: 'utf8' });
     assert.equal(r.status, 2, argv.join(' '));
