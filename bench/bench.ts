@@ -18,7 +18,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic.js';
-import { benchKernels, type BenchRow, expMs, parseBackend, STEPS, type StepName } from './kernels.js';
+import { benchKernels, type BenchRow, parseBackend, slopesMs, STEPS, type StepName } from './kernels.js';
 import { machinePeak } from './macs.js';
 import { batchShape, MODEL_TITLES, type ModelName, neuronSteps, parseModels } from './models.js';
 import { findPeer, runPeer, type PeerRow } from './peer.js';
@@ -114,8 +114,8 @@ for (const model of models) {
         onRow: (r) => log(`  ${r.model} ${r.backend} ${r.step} batch ${r.batch}: ${r.ms.toFixed(3)} ms${busy(r.other_cpu) ? ` (other processes ${r.other_cpu!.toFixed(2)} cores)` : ''}`),
       });
       for (const r of got) keepFaster(rows, r, (a) => a.model === r.model && a.backend === r.backend && a.batch === r.batch && a.step === r.step, (a) => a.ms);
-      // The surrogate's exponentials of one step alone (cost-claim table), measured here, next to the step times.
-      const e = expMs(neuronSteps(model, batch), quick ? 100 : 300);
+      // The surrogate slopes of one step alone (cost-claim table), measured here, next to the step times.
+      const e = slopesMs(neuronSteps(model, batch), quick ? 100 : 300);
       const key = `${model}/${batch}`;
       expTimes.set(key, Math.min(e, expTimes.get(key) ?? Infinity));
       if (peer && !('missing' in peer)) {
@@ -424,10 +424,10 @@ out(`on top of the forward), so the rfg-g step = forward + tangent and the bp st
 out(`on one backend (\`${passBackend}\`, the same kernel for all three) and, for reference, the peer's rfg-g/bp (faster configuration; its`);
 out('bp is autograd through the Python time loop, which its README measures at 2–3× its hand-derived BPTT). Last two columns: the');
 out('surrogate slopes, one Gaussian per neuron and step, that an rfg-g and a bp step both evaluate (a forward pass without gradient');
-out('needs none): the time of that many exponentials alone, on the kernel\'s vector exp (`expMs` in bench/kernels.ts, measured right');
+out('needs none): the time of that many slopes alone, on the kernel\'s slope path (`slopesMs` in bench/kernels.ts, measured right');
 out('after the model\'s cells at that batch), and its share of the rfg-g step.');
 out();
-out('| model | batch | MACs forward | + tangent (1 dir.) | + adjoint | counted rfg-g/bp | ms forward | ms rfg-g | ms bp | measured rfg-g/bp | rfg-g/forward | peer rfg-g/bp | ms exp (neuron-steps) | exp/rfg-g |');
+out('| model | batch | MACs forward | + tangent (1 dir.) | + adjoint | counted rfg-g/bp | ms forward | ms rfg-g | ms bp | measured rfg-g/bp | rfg-g/forward | peer rfg-g/bp | ms slopes (neuron-steps) | slopes/rfg-g |');
 out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const expShare: number[] = [];
 for (const m of models) {
@@ -475,7 +475,7 @@ out('Counted, a tangent direction costs what the adjoint costs (two products per
 out('Wᵀ·a), so the MAC count alone puts an rfg-g step level with a bp step, not 66 % below it. What forward mode saves is the tape: no');
 out('batch × T × neurons record of spikes and slopes to write and read back (the memory table below), and no second sweep over time.');
 if (expShare.length) {
-  out(`And both steps pay for the surrogate slopes, which a forward pass does not: their exponentials alone are ${Math.round(100 * Math.min(...expShare))}–${Math.round(100 * Math.max(...expShare))} % of`);
+  out(`And both steps pay for the surrogate slopes, which a forward pass does not: the slopes alone (an exponential each) are ${Math.round(100 * Math.min(...expShare))}–${Math.round(100 * Math.max(...expShare))} % of`);
   out('the rfg-g step above (float64, two lanes per WebAssembly SIMD instruction): a cost shared by rfg-g and bp, which pulls rfg-g/bp');
   out('towards 1, and one the forward pass does not have, which keeps rfg-g/forward well above 1.');
 }

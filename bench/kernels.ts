@@ -20,7 +20,8 @@ import type { MlpConfig } from '../src/networks/types.js';
 import { bpGradient } from '../src/gradients/bp.js';
 import { RfgEstimator } from '../src/gradients/rfg.js';
 import { Rng } from '../src/util/rng.js';
-import { wasmModule } from '../src/networks/wasm-kernel.js';
+import { WasmMlpKernel } from '../src/networks/wasm-kernel.js';
+import { gaussian } from '../src/neurons/surrogates.js';
 import { stepMacs } from './macs.js';
 import { type ModelName, type ModelSetup, parseModels, setupModel } from './models.js';
 
@@ -231,35 +232,28 @@ if (import.meta.url === new URL(process.argv[1] ?? '', 'file:').href) {
 }
 
 /**
- * Median ms of n Gaussian-surrogate exponentials exp(−x²/2σ²) on the wasm kernel's vector path (the exp every
- * surrogate slope takes; x uniform in [−3, 1], σ = 0.5): what the slopes of a step cost at the least, with
- * nothing else around them.
+ * Median ms of n Gaussian surrogate slopes s'(U − θ) = a·exp(−(U − θ)²/2σ²) on the wasm kernel's slope path (the
+ * one every step's slopes take: blocks of 32 values, fdlibm's exp in stages; U − θ uniform in [−3, 1], σ = 0.5):
+ * what the slopes of a step cost at the least, with nothing else around them.
  */
-export function expMs(n: number, minMs = 300): number {
-  const mem = new WebAssembly.Memory({ initial: Math.ceil((1024 + 16 * n + 64) / 65536) + 1 });
-  const ex = new WebAssembly.Instance(wasmModule(false), { env: { memory: mem } }).exports as unknown as {
-    writeExpConstants(ptr: number): void;
-    expArray(net: number, src: number, dst: number, n: number, neg: number): void;
-  };
-  const net = 256;
-  ex.writeExpConstants(net + 128); // the exp constants sit at net + D_KTAB (assembly/kernel.ts)
-  const src = 1024;
-  const dst = src + 8 * n + 16;
-  const f = new Float64Array(mem.buffer);
-  const rng = new Rng(3);
-  for (let i = 0; i < n; i++) {
-    const x = rng.uniform() * 4 - 3;
-    f[src / 8 + i] = -(x * x) / (2 * 0.25) - 1e-3;
+export function slopesMs(n: number, minMs = 300): number {
+  const k = new WasmMlpKernel({ kind: 'mlp', sizes: [1, 2], T: 1, neuron: { threshold: 1, leak: 1, signed: false }, readout: 'linear' });
+  try {
+    const rng = new Rng(3);
+    const pre = new Float64Array(n);
+    for (let i = 0; i < n; i++) pre[i] = 1 + rng.uniform() * 4 - 3;
+    const r = k.slopesRunner(pre, gaussian(0.5));
+    for (let i = 0; i < 3; i++) r.run();
+    const times: number[] = [];
+    const t0 = performance.now();
+    while (times.length < 5 || performance.now() - t0 < minMs) {
+      const t = performance.now();
+      r.run();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    return times[times.length >> 1]!;
+  } finally {
+    k.close();
   }
-  const n2 = n & ~1;
-  for (let i = 0; i < 3; i++) ex.expArray(net, src, dst, n2, 1);
-  const times: number[] = [];
-  const t0 = performance.now();
-  while (times.length < 5 || performance.now() - t0 < minMs) {
-    const t = performance.now();
-    ex.expArray(net, src, dst, n2, 1);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
 }

@@ -753,6 +753,16 @@ export class WasmMlpKernel implements SpikingMlpKernel {
    * reset), as one pass computes them for a sample's [T][Np] rows (blocks of 32 values, then pairs).
    */
   wasmSlopes(pre: Float64Array, surrogate: Surrogate): Float64Array {
+    const r = this.slopesRunner(pre, surrogate);
+    r.run();
+    return r.result();
+  }
+
+  /**
+   * @internal The slopes of `pre` set up in wasm memory once: `run` computes them (nothing copied; for timing
+   * the slopes alone, bench/kernels.ts), `result` copies them out. Valid until the kernel's next pass.
+   */
+  slopesRunner(pre: Float64Array, surrogate: Surrogate): { run(): void; result(): Float64Array } {
     const code = surrogateCode(surrogate);
     if (!code || code.kind >= KIND_STEIN) throw new Error('wasmSlopes: a deterministic surrogate that runs in wasm');
     const n = pre.length + (pre.length & 1);
@@ -765,8 +775,10 @@ export class WasmMlpKernel implements SpikingMlpKernel {
     const f = this.f64();
     f.fill(0, src >> 3, (src >> 3) + n);
     f.set(pre, src >> 3);
-    this.ex.slopesArray(this.net, src, dst, n, xb);
-    return this.f64().slice(dst >> 3, (dst >> 3) + pre.length);
+    return {
+      run: () => this.ex.slopesArray(this.net, src, dst, n, xb),
+      result: () => this.f64().slice(dst >> 3, (dst >> 3) + pre.length),
+    };
   }
 
   /**
