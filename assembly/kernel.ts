@@ -13,8 +13,14 @@
  * vectorised across the inputs with the untransposed weights. Layers are padded to an even width; padded
  * neurons have zero weights and bias, never spike and carry zero tangents and adjoints.
  *
- * Surrogate slopes: the deterministic surrogates vectorised (exp: a port of V8's, exp.ts); the Stein (WSG)
+ * Surrogate slopes: the deterministic surrogates vectorised (exp: a port of V8's, exp.ts; the Gaussian's in
+ * blocks of 32 values with the exp cut into three stages, each run over the whole block, because one exp is a
+ * ~100-cycle chain of dependent operations and the staging lets the core overlap many); the Stein (WSG)
  * surrogates scalar, per element, from the reference's counter-based samples (stein.ts).
+ *
+ * Latency, more than throughput, bounds most of these loops (no fused multiply-add, 3-4 cycles per dependent
+ * f64x2 add or multiply): wherever the reference's order allows, independent sums are interleaved (tiles of 4
+ * vectors, tile8 in tile.ts), and compile-time variants drop work a case does not need (λ = 1, layer 0).
  *
  * Memory is managed by the host (src/networks/wasm-kernel.ts): this module allocates nothing, keeps no state
  * in globals, and reads everything from two host-written records, the network descriptor `net` and a job
