@@ -237,7 +237,7 @@ if (import.meta.url === new URL(process.argv[1] ?? '', 'file:').href) {
  * what the slopes of a step cost at the least, with nothing else around them.
  */
 export function slopesMs(n: number, minMs = 300): number {
-  const k = new WasmMlpKernel({ kind: 'mlp', sizes: [1, 2], T: 1, neuron: { threshold: 1, leak: 1, signed: false }, readout: 'linear' });
+  const k = new WasmMlpKernel({ kind: 'mlp', sizes: [1, 2, 1], T: 1, neuron: { threshold: 1, leak: 1, signed: false }, readout: 'linear' });
   try {
     const rng = new Rng(3);
     const pre = new Float64Array(n);

@@ -1,7 +1,7 @@
 /** The benchmark's MAC counts, peak derivation, model setups and batch shapes (bench/). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setupSteps, STEPS } from '../../bench/kernels.js';
+import { setupSteps, slopesMs, STEPS } from '../../bench/kernels.js';
 import { machinePeak, mlpPassMacs, operatorPassMacs, stepMacs } from '../../bench/macs.js';
 import { batchShape, MODELS } from '../../bench/models.js';
 
@@ -42,6 +42,11 @@ test('the benchmark models run every step, with one counted layer group per laye
       s.close();
     }
   }
+});
+
+test('slopesMs times the kernel slope path on n values (the cost-claim table)', () => {
+  const ms = slopesMs(4096, 5);
+  assert.ok(Number.isFinite(ms) && ms > 0, `slopesMs gave ${ms}`);
 });
 
 test('batches as the peer reads them', () => {
