@@ -120,17 +120,22 @@ test('wasm kernel is bit-identical to the reference: atan, fast-sigmoid and sigm
   }
 });
 
+/** The reference and the wasm kernel of case c with the same parameters (seed), and a batch of inputs. */
+function kernelPair(c: NetCase, seed: number, batch: number) {
+  const cfg = config(c);
+  const ref = new MlpKernel(cfg);
+  const wk = new WasmMlpKernel(cfg);
+  const p = params(cfg, seed);
+  ref.setParams(p);
+  wk.setParams(p);
+  const rng = new Rng(seed + 1);
+  const x = randn(batch * cfg.sizes[0]!, rng);
+  return { cfg, ref, wk, p, rng, batch, x };
+}
+
 test('zero and −0 tangents (dS = 0 inputs are skipped, signs of zero kept) match the reference bit for bit', () => {
   for (const c of [cases[0]!, cases[2]!, cases[7]!]) {
-    const cfg = config(c);
-    const ref = new MlpKernel(cfg);
-    const wk = new WasmMlpKernel(cfg);
-    const p = params(cfg, 17);
-    ref.setParams(p);
-    wk.setParams(p);
-    const rng = new Rng(18);
-    const batch = 6;
-    const x = randn(batch * cfg.sizes[0]!, rng);
+    const { cfg, ref, wk, p, rng, batch, x } = kernelPair(c, 17, 6);
     const P = ref.nParams;
     const M = 3;
     const V = randn(M * P, rng);
@@ -163,15 +168,7 @@ test('zero and −0 tangents (dS = 0 inputs are skipped, signs of zero kept) mat
 
 test('layer-wise channels (parameter tangents +0 above their layer: spike terms not formed) match the reference bit for bit', () => {
   for (const c of [cases[0]!, cases[2]!, cases[7]!, cases[1]!]) {
-    const cfg = config(c);
-    const ref = new MlpKernel(cfg);
-    const wk = new WasmMlpKernel(cfg);
-    const p = params(cfg, 23);
-    ref.setParams(p);
-    wk.setParams(p);
-    const rng = new Rng(24);
-    const batch = 5;
-    const x = randn(batch * cfg.sizes[0]!, rng);
+    const { cfg, ref, wk, p, rng, batch, x } = kernelPair(c, 23, 5);
     const P = ref.nParams;
     const groups = ref.layerRanges.length;
     // One channel per layer as RfgEstimator builds them (zero outside the layer), then a channel whose layers
