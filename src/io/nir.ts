@@ -354,8 +354,11 @@ export async function writeNirGraph(path: string, g: NirGraphSpec): Promise<void
 
 type H5WritableGroup = ReturnType<InstanceType<H5Module['File']>['create_group']>;
 
-/** Write a graph's type, nodes/ (recursively for nested NIRGraph nodes), edges and metadata into a group. */
-function writeGraphInto(root: H5WritableGroup, g: NirGraphSpec, depth: number): void {
+/**
+ * Write a graph's type, nodes/ (recursively for nested NIRGraph nodes), edges and metadata into an h5wasm group
+ * (the library's file writer and the browser playground's in-memory one, web/src/nir-browser.ts).
+ */
+export function writeGraphInto(root: H5WritableGroup, g: NirGraphSpec, depth: number): void {
   if (depth > 8) throw new Error('writeNirGraph: graphs nested more than 8 deep');
   root.create_dataset({ name: 'type', data: 'NIRGraph', dtype: 'S' });
   const nodes = root.create_group('nodes');

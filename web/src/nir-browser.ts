@@ -1,9 +1,9 @@
 /**
  * NIR export in the browser: the graph comes from the library (`mlpToNirGraph`, src/io/nir.ts), the HDF5 file is
- * written with h5wasm's browser build into its in-memory file system and read back as bytes, in the same layout
- * as the library's `writeNirGraph` (which writes through node:fs and so cannot run here).
+ * written with h5wasm's browser build into its in-memory file system by the library's own `writeGraphInto` and read
+ * back as bytes (the library's `writeNirGraph` writes through node:fs and so cannot run here).
  */
-import { mlpToNirGraph, NIR_VERSION } from '../../src/io/nir.js';
+import { mlpToNirGraph, NIR_VERSION, writeGraphInto } from '../../src/io/nir.js';
 import type { MlpConfig } from '../../src/networks/types.js';
 
 /** src/io/nir.ts hashes strings with `Buffer.from(s, 'utf8')`; the browser has no Buffer, TextEncoder gives the same bytes. */
@@ -24,22 +24,7 @@ export async function nirFile(cfg: MlpConfig, params: Float64Array): Promise<{ b
   const f = new h5.File(path, 'w', { libver: ['earliest', 'v108'] });
   try {
     f.create_dataset({ name: 'version', data: NIR_VERSION, dtype: 'S' });
-    const root = f.create_group('node');
-    root.create_dataset({ name: 'type', data: 'NIRGraph', dtype: 'S' });
-    const nodes = root.create_group('nodes');
-    for (const [name, node] of Object.entries(g.nodes)) {
-      const ng = nodes.create_group(name);
-      ng.create_dataset({ name: 'type', data: node.type, dtype: 'S' });
-      for (const [p, a] of Object.entries(node.params)) {
-        ng.create_dataset({ name: p, data: a.data, shape: a.shape, dtype: a.data instanceof Float64Array ? '<d' : '<q' });
-      }
-    }
-    root.create_dataset({ name: 'edges', data: g.edges.flat(), shape: [g.edges.length, 2], dtype: 'S' });
-    const meta = root.create_group('metadata');
-    for (const [k, v] of Object.entries(g.metadata)) {
-      if (typeof v === 'string') meta.create_dataset({ name: k, data: v, dtype: 'S' });
-      else meta.create_dataset({ name: k, data: Float64Array.of(v), shape: [], dtype: '<d' });
-    }
+    writeGraphInto(f.create_group('node'), g, 0);
   } finally {
     f.close();
   }
