@@ -28,7 +28,7 @@
  * ranges of one job concurrently. The layouts below must match wasm-kernel.ts.
  */
 import { K_BYTES, expCore, expNegCore, expNegOkMask, expNegStage1, expNegWideCore, expNegWideOkMask, expNegWideStage1, expNegWideStage3, expOkMask, expScalar, expStage2, expStage3 } from './exp';
-import { cos2pi, detLog, kernelCos, kernelSin, steinD } from './stein';
+import { cos2pi, detLog, kernelCos, kernelSin, steinD, steinKeep4 } from './stein';
 import { copy8, fill8, tile8 } from './tile';
 
 export { expScalar, writeExpConstants } from './exp';
@@ -408,6 +408,7 @@ function steinSlopes(net: usize, pre: usize, dst: usize, b: i32): void {
   const K = li(net, D_SSAMP);
   const nMax = <i64>li(net, D_SNMAX);
   const s0 = <i64>load<f64>(net + D_SNOISE) + <i64>b;
+  const thV = f64x2.splat(th);
   for (let t = 0; t < T; t++) {
     for (let l = 0; l < L; l++) {
       const ly = layer(net, l);
@@ -417,7 +418,33 @@ function steinSlopes(net: usize, pre: usize, dst: usize, b: i32): void {
       const p = pre + o;
       const d = dst + o;
       const base = ((s0 * <i64>L + <i64>l) * <i64>T + <i64>t) * nMax;
-      for (let j = 0; j < n; j++) {
+      let j = 0;
+      if (!signed) {
+        // Four elements at once through the first, cheap test of every sample (steinKeep4); the elements no
+        // sample passes get the reference's 0·inv, the others the scalar steinD (which repeats the test).
+        const sig2 = f64x2.splat(sigma * sigma);
+        const lane = i32x4(0, 2 * K, 4 * K, 6 * K);
+        for (; j + 4 <= n; j += 4) {
+          const idx0 = base + <i64>j;
+          const i10 = 2 * (idx0 * <i64>K);
+          const lo0 = <u32>i10;
+          // The four lanes' indices must share their high 32 bits (else the rest of the row goes scalar).
+          if (<u64>lo0 + <u64>(8 * K - 2) > 0xffffffff) break;
+          const hi = <u32>(i10 >> 32);
+          const x01 = f64x2.sub(v128.load(p + (<usize>j << 3)), thV);
+          const x23 = f64x2.sub(v128.load(p + (<usize>j << 3), 16), thV);
+          const cut01 = f64x2.div(f64x2.mul(x01, x01), sig2);
+          const cut23 = f64x2.div(f64x2.mul(x23, x23), sig2);
+          let keep = 0;
+          for (let k = 0; k < K && keep != 15; k++) keep |= steinKeep4(key, i32x4.add(i32x4.splat(<i32>lo0 + 2 * k), lane), hi, cut01, cut23);
+          for (let q = 0; q < 4; q++) {
+            const jq = j + q;
+            const g = ((keep >> q) & 1) != 0 ? steinD(load<f64>(p + (<usize>jq << 3)) - th, idx0 + <i64>q, key, sigma, K, anti, inv) : 0.0 * inv;
+            store<f64>(d + (<usize>jq << 3), g);
+          }
+        }
+      }
+      for (; j < n; j++) {
         const up = load<f64>(p + (<usize>j << 3));
         const idx = base + <i64>j;
         let g: f64;

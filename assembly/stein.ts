@@ -31,6 +31,43 @@ const TWO_POW_M53: f64 = 1.0 / 9007199254740992.0;
   return (<f64>(h1 >> 5) * 67108864.0 + <f64>(h2 >> 6) + 0.5) * TWO_POW_M53;
 }
 
+/** mix32 on four u32 lanes (i32x4 multiplies keep the low 32 bits, as u32 arithmetic does). */
+// @ts-ignore: decorator
+@inline function mix32x4(x: v128): v128 {
+  let z = i32x4.add(x, i32x4.splat(0x9e3779b9));
+  z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 16)), i32x4.splat(0x85ebca6b));
+  z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 13)), i32x4.splat(0xc2b2ae35));
+  return v128.xor(z, i32x4.shr_u(z, 16));
+}
+
+/** The four uniforms' f64 values, lanes (l0, l1) of the u32 parts a (high 27 bits) and c (low 26 bits). */
+// @ts-ignore: decorator
+@inline function uniformPair(a: v128, c: v128): v128 {
+  return f64x2.mul(f64x2.add(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(a), f64x2.splat(67108864.0)), f64x2.convert_low_i32x4_u(c)), f64x2.splat(0.5)), f64x2.splat(TWO_POW_M53));
+}
+
+/**
+ * Stein's first test for four elements at once: u = hashUniform(key, index) for four indices with the low 32 bits
+ * `lo` (lanes) and the same high 32 bits `hi`, and the bit mask (lane q → bit q) of the lanes whose sample the
+ * cheap test 2·(1 − u) < cut·u·(1 − 10⁻⁶) does not skip (steinD's first `continue`; NaN is not skipped).
+ * The same integer and floating-point operations as the scalar path, lane by lane.
+ */
+// @ts-ignore: decorator
+@inline export function steinKeep4(key: u32, lo: v128, hi: u32, cut01: v128, cut23: v128): i32 {
+  const h1 = mix32x4(v128.xor(i32x4.splat(key), mix32x4(lo)));
+  const h2 = mix32x4(v128.xor(h1, i32x4.splat(0x5bd1e995 ^ hi)));
+  const a = i32x4.shr_u(h1, 5);
+  const c = i32x4.shr_u(h2, 6);
+  const u01 = uniformPair(a, c);
+  const u23 = uniformPair(i32x4.shuffle(a, a, 2, 3, 0, 1), i32x4.shuffle(c, c, 2, 3, 0, 1));
+  const TWO = f64x2.splat(2.0);
+  const ONE = f64x2.splat(1.0);
+  const MARGIN = f64x2.splat(SKIP_MARGIN);
+  const skip01 = f64x2.lt(f64x2.mul(TWO, f64x2.sub(ONE, u01)), f64x2.mul(f64x2.mul(cut01, u01), MARGIN));
+  const skip23 = f64x2.lt(f64x2.mul(TWO, f64x2.sub(ONE, u23)), f64x2.mul(f64x2.mul(cut23, u23), MARGIN));
+  return (~(i64x2.bitmask(skip01) | (i64x2.bitmask(skip23) << 2))) & 15;
+}
+
 // ---- log (fdlibm e_log.c) -------------------------------------------------------------------------------
 
 const LN2_HI: f64 = 6.93147180369123816490e-1;

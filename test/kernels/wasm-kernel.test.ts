@@ -220,6 +220,14 @@ test('Stein surrogates (K = 1, 2, 3; antithetic) run in wasm, bit-identical to t
     comparePasses(cases[2]!, st, 6, seed++, 1, [2], noise);
     comparePasses(cases[5]!, stein(0.5, 2, true), 3, seed++, 1, [2], noise);
   }
+  // Offsets that put the samples' counters across 2^32 inside a pass (the four-lane test needs the lanes'
+  // high 32 bits equal and leaves a group that straddles the boundary to the scalar path): case 0 has
+  // L·T·nMax = 384 elements per sample (K = 1: counter 2·index), case 5 840 (K = 2: counter 4·index); in case 4
+  // (nMax = 6) the counter 2·index passes 2^32 between lanes 1 and 2 of sample 0, layer 0, step 1.
+  st.setKey(key++);
+  comparePasses(cases[0]!, st, 3, seed++, 1, [1], 5592405);
+  comparePasses(cases[5]!, stein(0.5, 2, true), 3, seed++, 1, [1], 1278264);
+  comparePasses(cases[4]!, st, 2, seed++, 1, [1], 17895697);
   // The key changes the slopes, and the wasm kernel follows it from pass to pass.
   const cfg = config(cases[0]!);
   const ref = new MlpKernel(cfg);
