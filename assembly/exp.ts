@@ -208,10 +208,15 @@ export function expNegOkMask(x: v128, K: usize): v128 {
 // @ts-ignore: decorator
 @inline
 export function expNegCore(x: v128, K: usize): v128 {
+  return expTail(x, negK(x, K), K);
+}
+
+/** k for x <= 0 as the double t: invln2 x + (−0.5), truncated; 0 on the unreduced lanes (|x| <= 0.5 ln2). */
+// @ts-ignore: decorator
+@inline
+function negK(x: v128, K: usize): v128 {
   const reduce = f64x2.le(x, v128.load(K, K_NREDUCE));
-  // invln2 x + (−0.5), truncated; 0 on the unreduced lanes.
-  const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
-  return expTail(x, t, K);
+  return v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
 }
 
 /**
@@ -223,8 +228,7 @@ export function expNegCore(x: v128, K: usize): v128 {
 // @ts-ignore: decorator
 @inline
 export function expNegStage1(x: v128, K: usize, s: usize): void {
-  const reduce = f64x2.le(x, v128.load(K, K_NREDUCE));
-  const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
+  const t = negK(x, K);
   const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
   const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
   v128.store(s, t, 0);
@@ -259,10 +263,9 @@ export function expNegWideOkMask(x: v128, K: usize): v128 {
 // @ts-ignore: decorator
 @inline
 export function expNegWideCore(xIn: v128, K: usize): v128 {
-  const under = f64x2.lt(xIn, v128.load(K, K_UTHRESH));
+  const under = underflows(xIn, K);
   const x = v128.bitselect(v128.load(K, K_STANDIN), xIn, under);
-  const reduce = f64x2.le(x, v128.load(K, K_NREDUCE));
-  const t = v128.and(f64x2.trunc(f64x2.sub(f64x2.mul(v128.load(K, K_INVLN2), x), v128.load(K, K_HALF))), reduce);
+  const t = negK(x, K);
   const hi = f64x2.sub(x, f64x2.mul(t, v128.load(K, K_LN2HI)));
   const lo = f64x2.mul(t, v128.load(K, K_LN2LO));
   const r = f64x2.sub(hi, lo);
@@ -287,13 +290,18 @@ function expWideFinish(t: v128, hi: v128, lo: v128, r: v128, c: v128, under: v12
 // @ts-ignore: decorator
 @inline
 export function expNegWideStage1(xIn: v128, K: usize, s: usize): void {
-  const under = f64x2.lt(xIn, v128.load(K, K_UTHRESH));
-  expNegStage1(v128.bitselect(v128.load(K, K_STANDIN), xIn, under), K, s);
+  expNegStage1(v128.bitselect(v128.load(K, K_STANDIN), xIn, underflows(xIn, K)), K, s);
 }
 
 // @ts-ignore: decorator
 @inline
 export function expNegWideStage3(xIn: v128, K: usize, s: usize): v128 {
-  const under = f64x2.lt(xIn, v128.load(K, K_UTHRESH));
-  return expWideFinish(v128.load(s, 0), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), under, K);
+  return expWideFinish(v128.load(s, 0), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), underflows(xIn, K), K);
+}
+
+/** Lanes below fdlibm's u_threshold (−745.13…), whose exp is +0 (−inf included). */
+// @ts-ignore: decorator
+@inline
+function underflows(x: v128, K: usize): v128 {
+  return f64x2.lt(x, v128.load(K, K_UTHRESH));
 }

@@ -408,7 +408,10 @@ function steinSlopes(net: usize, pre: usize, dst: usize, b: i32): void {
   const K = li(net, D_SSAMP);
   const nMax = <i64>li(net, D_SNMAX);
   const s0 = <i64>load<f64>(net + D_SNOISE) + <i64>b;
+  // Four-lane test (unsigned): the lanes' counters are 2K apart; steinD's cut divides by σ·σ.
   const thV = f64x2.splat(th);
+  const sig2 = f64x2.splat(sigma * sigma);
+  const lane = i32x4(0, 2 * K, 4 * K, 6 * K);
   for (let t = 0; t < T; t++) {
     for (let l = 0; l < L; l++) {
       const ly = layer(net, l);
@@ -422,8 +425,6 @@ function steinSlopes(net: usize, pre: usize, dst: usize, b: i32): void {
       if (!signed) {
         // Four elements at once through the first, cheap test of every sample (steinKeep4); the elements no
         // sample passes get the reference's 0·inv, the others the scalar steinD (which repeats the test).
-        const sig2 = f64x2.splat(sigma * sigma);
-        const lane = i32x4(0, 2 * K, 4 * K, 6 * K);
         for (; j + 4 <= n; j += 4) {
           const idx0 = base + <i64>j;
           const i10 = 2 * (idx0 * <i64>K);

@@ -87,7 +87,7 @@ const peak = machinePeak();
 // such a phase fall on one side only).
 log(`spikegrad: ${models.join(', ')} × batch ${batches.join(', ')} × ${backends.join(', ')}${quick ? ' (quick)' : ''}; the peer after each model and batch`);
 const rows: BenchRow[] = [];
-const expTimes = new Map<string, number>();
+const slopeTimes = new Map<string, number>();
 const peer1: PeerRow[] = [];
 const peer2: PeerRow[] = [];
 let peerNote = '';
@@ -117,7 +117,7 @@ for (const model of models) {
       // The surrogate slopes of one step alone (cost-claim table), measured here, next to the step times.
       const e = slopesMs(neuronSteps(model, batch), quick ? 100 : 300);
       const key = `${model}/${batch}`;
-      expTimes.set(key, Math.min(e, expTimes.get(key) ?? Infinity));
+      slopeTimes.set(key, Math.min(e, slopeTimes.get(key) ?? Infinity));
       if (peer && !('missing' in peer)) {
         for (const threads of [2, 1]) {
           const got = runPeer(peer, model, [...STEPS], [batch], peerSeconds, threads, quick ? 0.3 : 1);
@@ -429,7 +429,7 @@ out('after the model\'s cells at that batch), and its share of the rfg-g step.')
 out();
 out('| model | batch | MACs forward | + tangent (1 dir.) | + adjoint | counted rfg-g/bp | ms forward | ms rfg-g | ms bp | measured rfg-g/bp | rfg-g/forward | peer rfg-g/bp | ms slopes (neuron-steps) | slopes/rfg-g |');
 out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-const expShare: number[] = [];
+const slopeShare: number[] = [];
 for (const m of models) {
   for (const b of batches) {
     const f = ours(m, 'forward', b, passBackend);
@@ -447,8 +447,8 @@ for (const m of models) {
     const pb = bestPeer(m, 'bp', b);
     const c = (r: BenchRow | undefined) => (r ? `${fmtMs(r.ms)}${mark(r.other_cpu)}` : '–');
     const ns = neuronSteps(m, b);
-    const e = expTimes.get(`${m}/${b}`)!;
-    if (g) expShare.push(e / g.ms);
+    const e = slopeTimes.get(`${m}/${b}`)!;
+    if (g) slopeShare.push(e / g.ms);
     out(
       `| ${m} | ${b} | ${pm ? fmtMacs(pm.f) + ' M' : '–'} | ${pm ? fmtMacs(pm.t) + ' M' : '–'} | ${pm ? fmtMacs(pm.a) + ' M' : '–'} | ${pm ? ((pm.f + pm.t) / (pm.f + pm.a)).toFixed(2) : '–'} | ` +
         `${c(f)} | ${c(g)} | ${c(bp)} | ${g && bp ? (g.ms / bp.ms).toFixed(2) : '–'} | ${g && f ? (g.ms / f.ms).toFixed(1) : '–'} | ${pg && pb ? (pg.ms_median / pb.ms_median).toFixed(2) : '–'} | ` +
@@ -474,8 +474,8 @@ out();
 out('Counted, a tangent direction costs what the adjoint costs (two products per hidden synapse: dW·S and W·dS, against ∂W += a·Sᵀ and');
 out('Wᵀ·a), so the MAC count alone puts an rfg-g step level with a bp step, not 66 % below it. What forward mode saves is the tape: no');
 out('batch × T × neurons record of spikes and slopes to write and read back (the memory table below), and no second sweep over time.');
-if (expShare.length) {
-  out(`And both steps pay for the surrogate slopes, which a forward pass does not: the slopes alone (an exponential each) are ${Math.round(100 * Math.min(...expShare))}–${Math.round(100 * Math.max(...expShare))} % of`);
+if (slopeShare.length) {
+  out(`And both steps pay for the surrogate slopes, which a forward pass does not: the slopes alone (an exponential each) are ${Math.round(100 * Math.min(...slopeShare))}–${Math.round(100 * Math.max(...slopeShare))} % of`);
   out('the rfg-g step above (float64, two lanes per WebAssembly SIMD instruction): a cost shared by rfg-g and bp, which pulls rfg-g/bp');
   out('towards 1, and one the forward pass does not have, which keeps rfg-g/forward well above 1.');
 }

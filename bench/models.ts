@@ -54,8 +54,6 @@ export interface ModelSetup {
   /** Output points per step (the peer's `points`). */
   points: number;
   macs: PassMacs;
-  /** Spiking neuron-steps of one pass (samples × T × hidden neurons, over the sub-networks): surrogate slopes per rfg or bp step. */
-  neuronSteps: number;
   close(): void;
 }
 
@@ -78,7 +76,7 @@ export function batchShape(model: ModelName, batch: number): { functions: number
   return { functions: batch, points: 1, shape: `${batch} points`, total: batch };
 }
 
-/** Spiking neuron-steps of one pass of `model` at the peer's `batch` (see ModelSetup.neuronSteps). */
+/** Spiking neuron-steps of one pass of `model` at the peer's `batch` (samples × T × hidden neurons, over the sub-networks): the surrogate slopes of one rfg or bp step. */
 export function neuronSteps(model: ModelName, batch: number, T = T_DEFAULT): number {
   const s = batchShape(model, batch);
   if (model === 'mlp') return batch * T * (16 + 16);
@@ -119,7 +117,7 @@ export function setupModel(model: ModelName, engine: KernelOptions, batch: numbe
     const y = train.y.subarray(0, batch);
     const params = initUniformFanIn(kernel.layout, rng);
     const obj = new MlpRegression(kernel, { surrogate: gaussian(0.5) }).setBatch(x, y, batch);
-    return { model, obj, params, shape: `${batch} points`, points: batch, macs: mlpPassMacs({ sizes: [2, 16, 16, 1], n: batch }, T), neuronSteps: neuronSteps(model, batch, T), close: () => kernel.close?.() };
+    return { model, obj, params, shape: `${batch} points`, points: batch, macs: mlpPassMacs({ sizes: [2, 16, 16, 1], n: batch }, T), close: () => kernel.close?.() };
   }
   const s = batchShape(model, batch);
   if (model === 'deeponet') {
@@ -131,7 +129,7 @@ export function setupModel(model: ModelName, engine: KernelOptions, batch: numbe
     const params = net.init(rng);
     const obj = new DeepONetRegression(net, { surrogate: gaussian(0.3) }).setBatch(g, s.functions, xs, DEEPONET_POINTS, target);
     const macs = operatorPassMacs([{ sizes: [DEEPONET_POINTS, 32, p], n: s.functions }, { sizes: [1, 32, p], n: DEEPONET_POINTS }], p, T);
-    return { model, obj, params, shape: s.shape, points: s.total, macs, neuronSteps: neuronSteps(model, batch, T), close: () => net.kernels.forEach((k) => k.close?.()) };
+    return { model, obj, params, shape: s.shape, points: s.total, macs, close: () => net.kernels.forEach((k) => k.close?.()) };
   }
   const r = 16;
   const net = new OperatorNet(sepONetConfig({ sensors: SEPONET_SENSORS, branchHidden: [16], trunkHidden: [16], latent: r, T, neuron: NEURON, localLosses: false }), engine);
@@ -149,5 +147,5 @@ export function setupModel(model: ModelName, engine: KernelOptions, batch: numbe
     r,
     T,
   );
-  return { model, obj, params, shape: s.shape, points: s.total, macs, neuronSteps: neuronSteps(model, batch, T), close: () => net.kernels.forEach((k) => k.close?.()) };
+  return { model, obj, params, shape: s.shape, points: s.total, macs, close: () => net.kernels.forEach((k) => k.close?.()) };
 }

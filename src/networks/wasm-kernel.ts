@@ -764,12 +764,12 @@ export class WasmMlpKernel implements SpikingMlpKernel {
    */
   slopesRunner(pre: Float64Array, surrogate: Surrogate): { run(): void; result(): Float64Array } {
     const code = surrogateCode(surrogate);
-    if (!code || code.kind >= KIND_STEIN) throw new Error('wasmSlopes: a deterministic surrogate that runs in wasm');
+    if (!code || code.kind >= KIND_STEIN) throw new Error('slopesRunner: a deterministic surrogate that runs in wasm');
     const n = pre.length + (pre.length & 1);
     const a = new Arena(this.tapeBase + this.tapeCap);
     const src = a.alloc(n * 8);
     const dst = a.alloc(n * 8);
-    const xb = a.alloc(1280);
+    const xb = a.alloc(1280); // the staged exp's block state: XB_BYTES of assembly/kernel.ts
     this.ensure(a.end);
     this.setSurrogate(code, { surrogate });
     const f = this.f64();
